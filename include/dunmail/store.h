@@ -1,0 +1,168 @@
+/*
+ * The store: one SQLite file in WAL mode, mode 0600, schema versioned by
+ * PRAGMA user_version with forward migrations. Every SQL statement lives
+ * behind this interface (src/store*.c), so a second implementation (say
+ * PostgreSQL) replaces these files, not their callers.
+ *
+ * Errors: DUN_ESTORE (the database failed: disk full, locked, corrupt),
+ * DUN_ENOTFOUND, DUN_EINVAL.
+ */
+#ifndef DUNMAIL_STORE_H
+#define DUNMAIL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dunmail/cases.h"
+#include "dunmail/timeutil.h"
+
+struct dun_store;
+
+struct dun_debtor {
+	int64_t id;
+	char *ref;        /* owned */
+	char *name;       /* owned */
+	char *language;   /* owned; "en" or "zh" */
+	char *timezone;   /* owned; IANA */
+	char *region;     /* owned; holiday region, may be "" */
+	int opted_out;
+	char **emails;    /* owned; contacts in order, lowercase */
+	int *email_invalid; /* owned; parallel to emails */
+	size_t nemails;
+};
+
+struct dun_invoice {
+	int64_t id;
+	int64_t debtor_id;
+	char *number;     /* owned */
+	dun_date_t issue_date;
+	dun_date_t due_date;
+	char currency[4];
+	int64_t amount_minor;
+	int64_t ledger_open_minor; /* the open amount the ledger last said */
+	int64_t paid_minor;        /* sum of imported payments */
+	int64_t open_minor;        /* what is owed: see docs/ledger.md */
+	char *pdf_path;   /* owned; absolute, may be "" */
+	char *pdf_sha256; /* owned; may be "" */
+	char *source_hash; /* owned; hash of the imported row */
+};
+
+struct dun_case {
+	int64_t id;
+	int64_t invoice_id;
+	int64_t debtor_id;
+	enum dun_case_state state;
+	char *invoice_number; /* owned, denormalised for display */
+	int stage_sent;       /* index of the last stage sent, -1 = none */
+	dun_time_t last_reminder_at; /* 0 = never */
+	dun_date_t promised_on;      /* DUN_DATE_NONE if no promise */
+	int64_t promised_minor;      /* -1 if no amount */
+	int broken_promises;
+	dun_time_t hold_until;       /* 0 = no hold */
+	enum dun_next_action next_action;
+	char *next_detail;    /* owned; stage name or human reason */
+	dun_time_t next_action_at;
+	dun_time_t opened_at;
+	dun_time_t closed_at;        /* 0 = open */
+	dun_time_t updated_at;
+};
+
+struct dun_event {
+	int64_t seq;
+	dun_time_t at;
+	char *kind;          /* owned; imported, state, sent, received, ... */
+	int64_t case_id;     /* 0 = none */
+	int64_t debtor_id;   /* 0 = none */
+	int64_t message_id;  /* 0 = none */
+	char *message_sha256; /* owned; "" = none */
+	char *detail;        /* owned; canonical JSON object */
+	char prev_hash[65];
+	char hash[65];
+};
+
+/* Opening. Creates the file (0600) and migrates it to the current schema. */
+int dun_store_open(struct dun_store **out, const char *path);
+void dun_store_close(struct dun_store *store);
+int dun_store_schema_version(struct dun_store *store);
+const char *dun_store_path(const struct dun_store *store);
+/* Directory for raw message files, named by SHA-256: "<db>.blobs". */
+const char *dun_store_blob_dir(const struct dun_store *store);
+
+/* Transactions nest by depth; only the outermost commits. */
+int dun_store_begin(struct dun_store *store);
+int dun_store_commit(struct dun_store *store);
+void dun_store_rollback(struct dun_store *store);
+
+/* Debtors and contacts. changed_out: 0 same, 1 updated, 2 new. */
+int dun_store_debtor_upsert(struct dun_store *store, int64_t *id_out,
+	const struct dun_debtor *debtor, int *changed_out);
+int dun_store_debtor_get(struct dun_store *store, struct dun_debtor **out,
+	int64_t id);
+int dun_store_debtor_by_ref(struct dun_store *store, struct dun_debtor **out,
+	const char *ref);
+/* The debtor owning a contact address (case-insensitive). */
+int dun_store_debtor_by_email(struct dun_store *store,
+	struct dun_debtor **out, const char *email);
+int dun_store_debtor_set_opt_out(struct dun_store *store, int64_t debtor_id,
+	int opted_out);
+int dun_store_contact_set_invalid(struct dun_store *store, int64_t debtor_id,
+	const char *email, int invalid, const char *reason);
+void dun_debtor_free(struct dun_debtor *debtor);
+
+/* Invoices. */
+int dun_store_invoice_get(struct dun_store *store, struct dun_invoice **out,
+	const char *number);
+int dun_store_invoice_get_id(struct dun_store *store,
+	struct dun_invoice **out, int64_t id);
+int dun_store_invoice_insert(struct dun_store *store, int64_t *id_out,
+	const struct dun_invoice *invoice);
+/* Updates the ledger fields; recomputes open_minor. */
+int dun_store_invoice_update(struct dun_store *store,
+	const struct dun_invoice *invoice);
+/* Records a payment; 0 if new, 1 if it was already there. */
+int dun_store_payment_add(struct dun_store *store, int64_t invoice_id,
+	dun_date_t paid_on, const char *currency, int64_t amount_minor,
+	const char *reference);
+void dun_invoice_free(struct dun_invoice *invoice);
+
+/* Cases. */
+int dun_store_case_create(struct dun_store *store, int64_t *id_out,
+	int64_t invoice_id, enum dun_case_state state, dun_time_t now);
+int dun_store_case_get(struct dun_store *store, struct dun_case **out,
+	int64_t id);
+int dun_store_case_by_invoice(struct dun_store *store, struct dun_case **out,
+	const char *invoice_number);
+/* Writes every mutable field of c (not state: see dun_case_set_state). */
+int dun_store_case_save(struct dun_store *store, const struct dun_case *c);
+/* Low level, for cases.c only: the state column. */
+int dun_store__case_set_state(struct dun_store *store, int64_t id,
+	enum dun_case_state state, dun_time_t now);
+
+struct dun_case_list {
+	struct dun_case **items; /* owned */
+	size_t count;
+};
+/* state < 0 lists every state; debtor_id 0 lists every debtor. Ordered
+ * by debtor, then due date. */
+int dun_store_case_list(struct dun_store *store, struct dun_case_list *out,
+	int state, int64_t debtor_id);
+void dun_case_list_free(struct dun_case_list *list);
+void dun_case_free(struct dun_case *c);
+
+/* Events: the trail. Only trail.c appends, computing the hash. */
+int dun_store__event_last_hash(struct dun_store *store, char out[65],
+	int64_t *seq_out);
+int dun_store__event_insert(struct dun_store *store, struct dun_event *ev);
+/* Calls fn for every event in seq order (case_id 0 = all); stops and
+ * returns fn's value if non-zero. */
+int dun_store_event_foreach(struct dun_store *store, int64_t case_id,
+	int (*fn)(const struct dun_event *ev, void *arg), void *arg);
+int64_t dun_store_event_count(struct dun_store *store);
+
+/* Blobs: which SHA-256 files the store refers to (for verify). */
+int dun_store_blob_add(struct dun_store *store, const char *sha256,
+	size_t size, dun_time_t now);
+int dun_store_blob_foreach(struct dun_store *store,
+	int (*fn)(const char *sha256, int64_t size, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,207 @@
+/* Hash-chained events and the raw-message store; see trail.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dunmail/common.h"
+#include "dunmail/trail.h"
+
+void
+dun_trail_hash(char out[65], const struct dun_event *ev)
+{
+	struct dun_buf b = DUN_BUF_INIT;
+
+	/* Version tag first so the canonical form can change safely. */
+	dun_buf_printf(&b, "dunmail-event-v1\n%lld\n%lld\n%s\n%lld\n%lld\n"
+	    "%lld\n%s\n%s\n%s", (long long)ev->seq, (long long)ev->at,
+	    ev->kind, (long long)ev->case_id, (long long)ev->debtor_id,
+	    (long long)ev->message_id,
+	    ev->message_sha256 ? ev->message_sha256 : "", ev->detail,
+	    ev->prev_hash);
+	dun_sha256_hex(out, b.data, b.len);
+	dun_buf_free(&b);
+}
+
+int
+dun_trail_append(struct dun_store *store, dun_time_t now, const char *kind,
+    const struct dun_trail_ref *ref, const char *detail_json)
+{
+	struct dun_event ev;
+	int64_t last_seq;
+	int rc;
+
+	memset(&ev, 0, sizeof(ev));
+	if ((rc = dun_store_begin(store)) < 0)
+		return rc;
+	if ((rc = dun_store__event_last_hash(store, ev.prev_hash,
+	    &last_seq)) < 0)
+		goto fail;
+	ev.seq = last_seq + 1;
+	ev.at = now;
+	ev.kind = (char *)kind;
+	if (ref) {
+		ev.case_id = ref->case_id;
+		ev.debtor_id = ref->debtor_id;
+		ev.message_id = ref->message_id;
+		ev.message_sha256 = (char *)ref->message_sha256;
+	}
+	ev.detail = (char *)(detail_json ? detail_json : "{}");
+	dun_trail_hash(ev.hash, &ev);
+	if ((rc = dun_store__event_insert(store, &ev)) < 0)
+		goto fail;
+	return dun_store_commit(store);
+fail:
+	dun_store_rollback(store);
+	return rc;
+}
+
+char *
+dun_trail_blob_path(struct dun_store *store, const char *sha256)
+{
+	return xasprintf("%s/%.2s/%s", dun_store_blob_dir(store), sha256,
+	    sha256 + 2);
+}
+
+int
+dun_trail_put_blob(struct dun_store *store, char sha_out[65],
+    const void *data, size_t len, dun_time_t now)
+{
+	char *path, *dir;
+	struct stat st;
+	int rc = 0;
+
+	dun_sha256_hex(sha_out, data, len);
+	path = dun_trail_blob_path(store, sha_out);
+	dir = xasprintf("%s/%.2s", dun_store_blob_dir(store), sha_out);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		rc = dun_error_set_errno(DUN_EIO, "cannot create %s", dir);
+		goto cleanup;
+	}
+	/* Same name, same bytes: an existing file of the right size is
+	 * the same content (verify checks it). */
+	if (stat(path, &st) < 0 || (size_t)st.st_size != len) {
+		if ((rc = dun_file_write_atomic(path, data, len, 0600)) < 0)
+			goto cleanup;
+		/* Make the rename durable before the store refers to it. */
+		{
+			int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+			if (dfd >= 0) {
+				fsync(dfd);
+				close(dfd);
+			}
+		}
+	}
+	rc = dun_store_blob_add(store, sha_out, len, now);
+cleanup:
+	free(path);
+	free(dir);
+	return rc;
+}
+
+int
+dun_trail_get_blob(struct dun_store *store, char **out, size_t *len_out,
+    const char *sha256)
+{
+	char *path = dun_trail_blob_path(store, sha256);
+	int rc = dun_file_read(out, len_out, path, 256u << 20);
+
+	free(path);
+	return rc;
+}
+
+struct verify_ctx {
+	struct dun_store *store;
+	struct dun_verify_report *report;
+	char prev[65];
+	int64_t expect_seq;
+};
+
+static int
+verify_event(const struct dun_event *ev, void *arg)
+{
+	struct verify_ctx *ctx = arg;
+	struct dun_verify_report *r = ctx->report;
+	char hash[65];
+
+	r->events++;
+	if (ev->seq != ctx->expect_seq) {
+		r->bad_seq = ctx->expect_seq;
+		snprintf(r->detail, sizeof(r->detail), "event %lld is "
+		    "missing: the trail jumps from %lld to %lld",
+		    (long long)ctx->expect_seq,
+		    (long long)ctx->expect_seq - 1, (long long)ev->seq);
+		return DUN_ETAMPER;
+	}
+	if (strcmp(ev->prev_hash, ctx->prev) != 0) {
+		r->bad_seq = ev->seq;
+		snprintf(r->detail, sizeof(r->detail), "event %lld does not "
+		    "follow event %lld: its previous-hash %.16s... differs "
+		    "from %.16s... (events removed, reordered or replaced)",
+		    (long long)ev->seq, (long long)ev->seq - 1,
+		    ev->prev_hash, ctx->prev);
+		return DUN_ETAMPER;
+	}
+	dun_trail_hash(hash, ev);
+	if (strcmp(hash, ev->hash) != 0) {
+		r->bad_seq = ev->seq;
+		snprintf(r->detail, sizeof(r->detail), "event %lld (%s) was "
+		    "altered: its fields hash to %.16s..., recorded %.16s...",
+		    (long long)ev->seq, ev->kind, hash, ev->hash);
+		return DUN_ETAMPER;
+	}
+	memcpy(ctx->prev, ev->hash, sizeof(ctx->prev));
+	ctx->expect_seq++;
+	return 0;
+}
+
+static int
+verify_blob(const char *sha256, int64_t size, void *arg)
+{
+	struct verify_ctx *ctx = arg;
+	struct dun_verify_report *r = ctx->report;
+	char actual[65];
+	char *data;
+	size_t len;
+
+	r->blobs++;
+	if (dun_trail_get_blob(ctx->store, &data, &len, sha256) < 0) {
+		snprintf(r->detail, sizeof(r->detail), "stored message %s is "
+		    "missing or unreadable: %s", sha256, dun_error_last());
+		return DUN_ETAMPER;
+	}
+	dun_sha256_hex(actual, data, len);
+	free(data);
+	if (strcmp(actual, sha256) != 0 || (int64_t)len != size) {
+		char *path = dun_trail_blob_path(ctx->store, sha256);
+		snprintf(r->detail, sizeof(r->detail), "stored message %s was "
+		    "altered (now %zu bytes hashing to %.16s...)", path, len,
+		    actual);
+		free(path);
+		return DUN_ETAMPER;
+	}
+	return 0;
+}
+
+int
+dun_trail_verify(struct dun_store *store, struct dun_verify_report *out)
+{
+	struct verify_ctx ctx;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.store = store;
+	ctx.report = out;
+	memset(ctx.prev, '0', 64);
+	ctx.expect_seq = 1;
+	rc = dun_store_event_foreach(store, 0, verify_event, &ctx);
+	if (rc == 0)
+		rc = dun_store_blob_foreach(store, verify_blob, &ctx);
+	if (rc == DUN_ETAMPER)
+		return dun_error_set(DUN_ETAMPER, "%s", out->detail);
+	return rc;
+}
