@@ -360,6 +360,55 @@ dun_utf8_sanitize(const char *s, size_t len, size_t *len_out)
 	return dun_buf_detach(&b, len_out);
 }
 
+static int
+cell_width(uint32_t cp)
+{
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+void
+dun_utf8_fit(char *out, size_t outlen, const char *s, int width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, n, i;
+	int used = 0, w;
+	uint32_t cp;
+
+	if (outlen == 0)
+		return;
+	while (*p) {
+		n = utf8_seq(p, strlen((const char *)p));
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		cp = n == 1 ? p[0] : (uint32_t)(p[0] & (0xff >> (n + 1)));
+		for (i = 1; i < n; i++)
+			cp = (cp << 6) | (p[i] & 0x3f);
+		w = cell_width(cp);
+		if (used + w > width || o + n + 1 >= outlen)
+			break;
+		if (cp < 0x20 || cp == 0x7f)
+			out[o++] = ' ';
+		else {
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		used += w;
+		p += n;
+	}
+	while (used < width && o + 1 < outlen) {
+		out[o++] = ' ';
+		used++;
+	}
+	out[o] = '\0';
+}
+
 int
 dun_json_escape(struct dun_buf *out, const char *s)
 {

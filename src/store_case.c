@@ -6,9 +6,9 @@
 #include "dunmail/common.h"
 #include "store_internal.h"
 
-/* What is owed: the ledger's open amount, lowered by payments imported
- * since, never below zero (docs/ledger.md). */
-#define OPEN_EXPR "MAX(0, MIN(ledger_open_minor, amount_minor - paid_minor))"
+/* What is owed: the open amount the ledger last reported, lowered by the
+ * payments imported since, never below zero (docs/ledger.md). */
+#define OPEN_EXPR "MAX(0, ledger_open_minor - paid_minor)"
 
 static const char invoice_cols[] = "id, debtor_id, number, issue_date, "
     "due_date, currency, amount_minor, ledger_open_minor, paid_minor, "
@@ -132,9 +132,12 @@ int
 dun_store_invoice_update(struct dun_store *store,
     const struct dun_invoice *inv)
 {
+	/* A new open amount from the ledger is taken to include the
+	 * payments imported before it. */
 	sqlite3_stmt *st = store__prepare(store, "UPDATE invoice SET "
 	    "debtor_id = ?1, issue_date = ?3, due_date = ?4, currency = ?5, "
-	    "amount_minor = ?6, ledger_open_minor = ?7, pdf_path = ?8, "
+	    "amount_minor = ?6, paid_minor = CASE WHEN ledger_open_minor = ?7 "
+	    "THEN paid_minor ELSE 0 END, ledger_open_minor = ?7, pdf_path = ?8, "
 	    "pdf_sha256 = ?9, source_hash = ?10 WHERE number = ?2");
 	int rc;
 

@@ -89,6 +89,9 @@ char *dun_str_lower(char *s);                /* ASCII, in place */
 int dun_utf8_valid(const char *s, size_t len);
 /* Copy replacing invalid UTF-8 sequences with U+FFFD. */
 char *dun_utf8_sanitize(const char *s, size_t len, size_t *len_out);
+/* Fits s into a terminal column of `width` cells: cut at a character
+ * boundary (East Asian wide characters take two cells), then padded. */
+void dun_utf8_fit(char *out, size_t outlen, const char *s, int width);
 /* JSON string body escaping (no quotes added). */
 int dun_json_escape(struct dun_buf *out, const char *s);
 /* Read a whole file, refusing files larger than cap (0 = 64 MiB). */

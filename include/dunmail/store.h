@@ -40,8 +40,9 @@ struct dun_invoice {
 	char currency[4];
 	int64_t amount_minor;
 	int64_t ledger_open_minor; /* the open amount the ledger last said */
-	int64_t paid_minor;        /* sum of imported payments */
-	int64_t open_minor;        /* what is owed: see docs/ledger.md */
+	int64_t paid_minor;        /* payments imported since the ledger
+	                            * last reported ledger_open_minor */
+	int64_t open_minor;        /* ledger_open - paid, at least 0 */
 	char *pdf_path;   /* owned; absolute, may be "" */
 	char *pdf_sha256; /* owned; may be "" */
 	char *source_hash; /* owned; hash of the imported row */

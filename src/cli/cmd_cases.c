@@ -80,7 +80,7 @@ cmd_cases(struct cli_ctx *ctx, int argc, char **argv)
 		struct dun_case *c = list.items[i];
 		struct dun_invoice *inv = NULL;
 		struct dun_debtor *d = NULL;
-		char due[11], open[48], next[160], at[64];
+		char due[11], open[48], next[160], at[64], name[128];
 
 		if ((rc = dun_store_invoice_get_id(ctx->store, &inv,
 		    c->invoice_id)) < 0 || (rc = dun_store_debtor_get(
@@ -108,8 +108,9 @@ cmd_cases(struct cli_ctx *ctx, int argc, char **argv)
 				snprintf(next + strlen(next), sizeof(next) -
 				    strlen(next), " at %s", at);
 			}
-			printf("%-16s %-28.28s %-10s %18s %-10s %s\n",
-			    inv->number, d->name, due, open,
+			dun_utf8_fit(name, sizeof(name), d->name, 28);
+			printf("%-16s %s %-10s %18s %-10s %s\n",
+			    inv->number, name, due, open,
 			    dun_case_state_name(c->state), next);
 		}
 		dun_invoice_free(inv);
