@@ -443,13 +443,20 @@ set_special(struct load_ctx *ctx, const struct key *k, const char *value)
 			problem(ctx, "date_format: '%s' is not YYYY-MM-DD, "
 			    "DD/MM/YYYY or MM/DD/YYYY", value);
 	} else if (!strcmp(k->name, "delimiter")) {
+		/* inih reads ";" as a comment, so the names are accepted. */
 		if (!strcmp(value, "tab") || !strcmp(value, "\\t"))
 			cfg->ledger.delimiter = '\t';
-		else if (strlen(value) == 1 && strchr(",;|", value[0]))
+		else if (!strcmp(value, "semicolon"))
+			cfg->ledger.delimiter = ';';
+		else if (!strcmp(value, "comma"))
+			cfg->ledger.delimiter = ',';
+		else if (!strcmp(value, "pipe"))
+			cfg->ledger.delimiter = '|';
+		else if (strlen(value) == 1 && strchr(",|", value[0]))
 			cfg->ledger.delimiter = value[0];
 		else
-			problem(ctx, "delimiter: '%s' is not one of , ; | tab",
-			    value);
+			problem(ctx, "delimiter: '%s' is not comma, semicolon, "
+			    "pipe or tab", value);
 	}
 }
 

@@ -1,0 +1,189 @@
+/* Config loading: defaults, every kind of value, and file:line problems. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dunmail/config.h"
+#include "testutil.h"
+
+static int
+setup(void **state)
+{
+	*state = test_tmpdir();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	test_rmtree(*state);
+	free(*state);
+	return 0;
+}
+
+static void
+test_config__starter_is_valid(void **state)
+{
+	struct dun_config *cfg = NULL;
+	struct dun_diags diags = { 0 };
+	char *path = test_write(*state, "dunmail.conf", dun_config_starter());
+
+	assert_int_equal(dun_config_load(&cfg, path, &diags), 0);
+	assert_int_equal(diags.count, 0);
+	assert_string_equal(cfg->sender_email, "ar@vendor.test");
+	assert_string_equal(cfg->msgid_domain, "vendor.test");
+	assert_int_equal(cfg->policy.nstages, 5);
+	assert_int_equal(cfg->policy.stages[0].offset_days, -7);
+	assert_string_equal(cfg->policy.stages[4].template, "final_notice");
+	assert_int_equal(cfg->policy.window_start, 9 * 60);
+	assert_int_equal(cfg->policy.window_end, 17 * 60);
+	assert_int_equal(cfg->policy.weekdays, 0x3e); /* mon-fri */
+	assert_int_equal(cfg->policy.nholidays, 2);
+	assert_int_equal(cfg->smtp.tls, DUN_TLS_STARTTLS);
+	assert_int_equal(cfg->imap.tls, DUN_TLS_IMPLICIT);
+	/* Relative paths resolve against the config's directory. */
+	assert_non_null(strstr(cfg->store_path, "/dunmail.db"));
+	assert_int_equal(cfg->store_path[0], '/');
+	dun_config_free(cfg);
+	free(path);
+}
+
+static void
+test_config__values(void **state)
+{
+	struct dun_config *cfg = NULL;
+	struct dun_diags diags = { 0 };
+	char *path = test_write(*state, "c.conf",
+	    "[sender]\n"
+	    "email = billing@example.com\n"
+	    "payment_instructions = Line one\n"
+	    "  Line two\n"
+	    "[policy]\n"
+	    "stages = +30 final_notice, -3 before_due, +5 overdue_1\n"
+	    "weekdays = sat-mon\n"
+	    "window = 08:30-18:00\n"
+	    "[holidays]\n"
+	    "CN = 2026-10-01, 2026-10-02\n"
+	    "* = 2026-12-25\n"
+	    "[ledger]\n"
+	    "invoice.invoice_number = Invoice No\n"
+	    "date_format = DD/MM/YYYY\n"
+	    "delimiter = semicolon\n");
+
+	assert_int_equal(dun_config_load(&cfg, path, &diags), 0);
+	assert_string_equal(cfg->payment_instructions, "Line one\nLine two");
+	assert_string_equal(cfg->msgid_domain, "example.com");
+	/* Stages come back sorted by offset. */
+	assert_int_equal(cfg->policy.stages[0].offset_days, -3);
+	assert_int_equal(cfg->policy.stages[2].offset_days, 30);
+	assert_int_equal(cfg->policy.weekdays, (1u << 6) | 1u | (1u << 1));
+	assert_int_equal(cfg->policy.window_start, 8 * 60 + 30);
+	assert_int_equal(cfg->policy.nholidays, 3);
+	assert_string_equal(cfg->policy.holidays[0].region, "CN");
+	assert_string_equal(cfg->policy.holidays[2].region, "");
+	assert_string_equal(cfg->ledger.invoice_cols[DUN_COL_INVOICE_NUMBER],
+	    "Invoice No");
+	assert_int_equal(cfg->ledger.date_order, DUN_DATES_DMY);
+	assert_int_equal(cfg->ledger.delimiter, ';');
+	dun_config_free(cfg);
+	free(path);
+}
+
+static void
+test_config__problems_name_file_and_line(void **state)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *needle;
+	} rows[] = {
+		{ "[smtp]\nport = 99999\n", 2, "port: '99999'" },
+		{ "[smtp]\nprot = 25\n", 2, "unknown key 'prot'" },
+		{ "[policy]\nstages = soon overdue\n", 2, "stages:" },
+		{ "[policy]\nwindow = 17:00-09:00\n", 2, "window:" },
+		{ "[policy]\nweekdays = funday\n", 2, "weekdays:" },
+		{ "[defaults]\ntimezone = Mars/Base\n", 2, "IANA" },
+		{ "[holidays]\n* = 2026-02-30\n", 2, "holidays" },
+		{ "\n\n[smtp]\ntls = maybe\n", 4, "tls: 'maybe'" },
+		{ "[sender]\nemail = nobody\n", 0, "is not an address" },
+		{ "[ledger]\ninvoice.colour = X\n", 2, "no key 'invoice.colour'" },
+		{ "[policy]\nmax_per_week = many\n", 2, "max_per_week" },
+		{ "[smtp]\ntls = none\nhost = mail.example.com\n", 0,
+		  "cleartext" },
+		{ "just some words\n", 1, "neither" },
+	};
+	size_t i;
+
+	for (i = 0; i < DUN_ARRAY_SIZE(rows); i++) {
+		struct dun_config *cfg = NULL;
+		struct dun_diags diags = { 0 };
+		char *path = test_write(*state, "bad.conf", rows[i].text);
+		size_t k;
+		int found = 0;
+
+		assert_int_equal(dun_config_load(&cfg, path, &diags),
+		    DUN_ECONFIG);
+		assert_null(cfg);
+		assert_true(diags.count >= 1);
+		for (k = 0; k < diags.count; k++)
+			if (diags.items[k].line == rows[i].line &&
+			    strstr(diags.items[k].msg, rows[i].needle))
+				found = 1;
+		if (!found) {
+			dun_diags_print(&diags);
+			fail_msg("row %zu: no problem at line %d with '%s'", i,
+			    rows[i].line, rows[i].needle);
+		}
+		assert_string_equal(diags.items[0].file, path);
+		dun_diags_free(&diags);
+		free(path);
+	}
+}
+
+static void
+test_config__secrets(void **state)
+{
+	struct dun_secret s = { 0 };
+	char *out = NULL;
+
+	(void)state;
+	s.command = "printf 'hunter2\\nsecond line\\n'";
+	s.env = "";
+	assert_int_equal(dun_secret_get(&out, &s, "smtp"), 0);
+	assert_string_equal(out, "hunter2");
+	dun_secret_free(out);
+	s.command = "exit 3";
+	assert_int_equal(dun_secret_get(&out, &s, "smtp"), DUN_ECONFIG);
+	assert_non_null(strstr(dun_error_last(), "failed"));
+	s.command = "true";
+	assert_int_equal(dun_secret_get(&out, &s, "smtp"), DUN_ECONFIG);
+	assert_non_null(strstr(dun_error_last(), "nothing"));
+	s.command = "";
+	s.env = "DUNMAIL_TEST_SECRET";
+	setenv("DUNMAIL_TEST_SECRET", "s3cret", 1);
+	assert_int_equal(dun_secret_get(&out, &s, "imap"), 0);
+	assert_string_equal(out, "s3cret");
+	dun_secret_free(out);
+	unsetenv("DUNMAIL_TEST_SECRET");
+	assert_int_equal(dun_secret_get(&out, &s, "imap"), DUN_ECONFIG);
+	/* The message names the variable, never a value. */
+	assert_non_null(strstr(dun_error_last(), "DUNMAIL_TEST_SECRET"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_config__starter_is_valid,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config__values, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_config__problems_name_file_and_line, setup, teardown),
+		cmocka_unit_test(test_config__secrets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
