@@ -32,6 +32,7 @@ struct csv_doc {
 	struct csv_row cur;
 	int cur_line;      /* line being fed to the parser */
 	int cur_newlines;  /* newlines inside the current record's fields */
+	int last_end_line; /* where the last complete record ended */
 	int too_many;
 };
 
@@ -65,6 +66,7 @@ csv_row_cb(int term, void *arg)
 	doc->rows[doc->nrows++] = doc->cur;
 	memset(&doc->cur, 0, sizeof(doc->cur));
 	doc->cur_newlines = 0;
+	doc->last_end_line = doc->cur_line;
 }
 
 static void
@@ -144,9 +146,12 @@ csv_load(struct csv_doc *doc, const char *path, char delimiter,
 		p += chunk;
 	}
 	if (csv_fini(&parser, csv_field_cb, csv_row_cb, doc) != 0) {
-		dun_diags_add(diags, path, doc->cur_line, "malformed CSV at "
-		    "the end of the file: %s (an unclosed quote?)",
-		    csv_strerror(csv_error(&parser)));
+		/* An unclosed quote runs to the end of the file: name the
+		 * line where its record began. */
+		dun_diags_add(diags, path, doc->last_end_line + 1, "malformed "
+		    "CSV: a quoted field that starts in this record is never "
+		    "closed (it runs to the end of the file at line %d)",
+		    doc->cur_line);
 		rc = DUN_EINVAL;
 		goto done;
 	}

@@ -177,9 +177,9 @@ verify_blob(const char *sha256, int64_t size, void *arg)
 	free(data);
 	if (strcmp(actual, sha256) != 0 || (int64_t)len != size) {
 		char *path = dun_trail_blob_path(ctx->store, sha256);
-		snprintf(r->detail, sizeof(r->detail), "stored message %s was "
-		    "altered (now %zu bytes hashing to %.16s...)", path, len,
-		    actual);
+		snprintf(r->detail, sizeof(r->detail), "stored message %s "
+		    "(%s) was altered: now %zu bytes hashing to %.16s...",
+		    sha256, path, len, actual);
 		free(path);
 		return DUN_ETAMPER;
 	}

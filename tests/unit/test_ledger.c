@@ -1,0 +1,305 @@
+/* Ledger import: real CSV (quotes, commas, newlines, BOM), idempotent
+ * re-import, updates, payments, and all-or-nothing bad rows with
+ * FILE:LINE: column: problem. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dunmail/cases.h"
+#include "dunmail/config.h"
+#include "dunmail/ledger.h"
+#include "dunmail/store.h"
+#include "dunmail/timeutil.h"
+#include "testutil.h"
+
+struct fixture {
+	char *dir;
+	struct dun_config *cfg;
+	struct dun_store *store;
+	dun_time_t now;
+};
+
+#define HEADER "debtor_ref,debtor_name,email,language,timezone,region," \
+	"invoice_number,issue_date,due_date,currency,amount,open_amount,pdf\n"
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	char *db;
+
+	f->dir = test_tmpdir();
+	f->cfg = dun_config_defaults(f->dir);
+	db = xasprintf("%s/t.db", f->dir);
+	assert_int_equal(dun_store_open(&f->store, db), 0);
+	free(db);
+	free(test_write(f->dir, "a.pdf", "%PDF-1.4\n% test\n"));
+	free(test_write(f->dir, "not.pdf", "hello"));
+	assert_int_equal(dun_time_parse(&f->now, "2026-11-20T12:00:00Z"), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	dun_store_close(f->store);
+	dun_config_free(f->cfg);
+	test_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static int
+import(struct fixture *f, const char *name, const char *csv,
+    struct dun_import_stats *st, struct dun_diags *diags)
+{
+	char *path = test_write(f->dir, name, csv);
+	int rc = dun_ledger_import_invoices(f->store, f->cfg, path, f->now, st,
+	    diags);
+
+	free(path);
+	return rc;
+}
+
+static void
+test_ledger__real_csv_and_reimport(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_import_stats st;
+	struct dun_diags diags = { 0 };
+	struct dun_invoice *inv = NULL;
+	struct dun_debtor *d = NULL;
+	struct dun_case *c = NULL;
+	int64_t events;
+	const char *csv = "\xef\xbb\xbf" HEADER
+	    "C1,\"Acme, Corp\",\"ap@acme.test; Boss@Acme.test\",en,"
+	    "America/New_York,US,INV-1,2026-10-01,2026-11-01,USD,\"4,800.00\","
+	    "4800.00,a.pdf\n"
+	    "C2,\"Huaxin\nTrading \"\"East\"\"\",h@buyer.test,zh-CN,"
+	    "Asia/Shanghai,CN,INV-2,2026-11-01,2026-12-01,CNY,42000,,\n"
+	    "\n"
+	    "C1,\"Acme, Corp\",\"ap@acme.test; Boss@Acme.test\",en,"
+	    "America/New_York,US,INV-3,2026-10-05,2026-11-05,USD,100,0,\n";
+
+	assert_int_equal(import(f, "inv.csv", csv, &st, &diags), 0);
+	assert_int_equal(diags.count, 0);
+	assert_int_equal(st.rows, 3);
+	assert_int_equal(st.invoices_new, 3);
+	assert_int_equal(st.debtors_new, 2);
+	assert_int_equal(st.cases_opened, 2); /* INV-3 is settled */
+
+	assert_int_equal(dun_store_debtor_by_ref(f->store, &d, "C1"), 0);
+	assert_string_equal(d->name, "Acme, Corp");
+	assert_int_equal(d->nemails, 2);
+	assert_string_equal(d->emails[1], "boss@acme.test");
+	dun_debtor_free(d);
+	assert_int_equal(dun_store_debtor_by_ref(f->store, &d, "C2"), 0);
+	assert_string_equal(d->name, "Huaxin Trading \"East\"");
+	assert_string_equal(d->language, "zh");
+	dun_debtor_free(d);
+
+	assert_int_equal(dun_store_invoice_get(f->store, &inv, "INV-1"), 0);
+	assert_int_equal(inv->amount_minor, 480000);
+	assert_int_equal(inv->open_minor, 480000);
+	assert_int_equal(inv->pdf_path[0], '/');
+	assert_int_equal(strlen(inv->pdf_sha256), 64);
+	dun_invoice_free(inv);
+	assert_int_equal(dun_store_case_by_invoice(f->store, &c, "INV-1"), 0);
+	assert_int_equal(c->state, DUN_CASE_OVERDUE);
+	dun_case_free(c);
+	assert_int_equal(dun_store_case_by_invoice(f->store, &c, "INV-2"), 0);
+	assert_int_equal(c->state, DUN_CASE_UPCOMING);
+	dun_case_free(c);
+	assert_int_equal(dun_store_case_by_invoice(f->store, &c, "INV-3"),
+	    DUN_ENOTFOUND);
+
+	/* The same file again changes nothing, not even the trail. */
+	events = dun_store_event_count(f->store);
+	assert_int_equal(import(f, "inv.csv", csv, &st, &diags), 0);
+	assert_int_equal(st.invoices_unchanged, 3);
+	assert_int_equal(st.invoices_new + st.invoices_updated, 0);
+	assert_int_equal(dun_store_event_count(f->store), events);
+}
+
+static void
+test_ledger__updates_and_payments(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_import_stats st;
+	struct dun_diags diags = { 0 };
+	struct dun_invoice *inv = NULL;
+	struct dun_case *c = NULL;
+	char *pay;
+
+	assert_int_equal(import(f, "v1.csv", HEADER
+	    "C1,Acme,ap@acme.test,en,UTC,,INV-9,2026-10-01,2026-11-01,EUR,"
+	    "1000.00,1000.00,\n", &st, &diags), 0);
+	/* A new export with a lower open amount updates the case's money. */
+	assert_int_equal(import(f, "v2.csv", HEADER
+	    "C1,Acme,ap@acme.test,en,UTC,,INV-9,2026-10-01,2026-11-01,EUR,"
+	    "1000.00,600.00,\n", &st, &diags), 0);
+	assert_int_equal(st.invoices_updated, 1);
+	assert_int_equal(dun_store_invoice_get(f->store, &inv, "INV-9"), 0);
+	assert_int_equal(inv->open_minor, 60000);
+	dun_invoice_free(inv);
+
+	/* Payments: partial, then one that clears it; re-import is a no-op. */
+	pay = test_write(f->dir, "pay.csv",
+	    "invoice_number,paid_on,currency,amount,reference\n"
+	    "INV-9,2026-11-10,EUR,100.00,T1\n"
+	    "INV-9,2026-11-12,,500.00,T2\n");
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	    f->now, &st, &diags), 0);
+	assert_int_equal(st.payments_new, 2);
+	assert_int_equal(st.cases_closed, 1);
+	assert_int_equal(dun_store_case_by_invoice(f->store, &c, "INV-9"), 0);
+	assert_int_equal(c->state, DUN_CASE_CLOSED);
+	assert_true(c->closed_at > 0);
+	dun_case_free(c);
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	    f->now, &st, &diags), 0);
+	assert_int_equal(st.payments_new, 0);
+	assert_int_equal(st.payments_known, 2);
+	free(pay);
+
+	/* An unknown invoice in a payments file is a row problem. */
+	pay = test_write(f->dir, "pay2.csv",
+	    "invoice_number,paid_on,currency,amount,reference\n"
+	    "INV-404,2026-11-10,EUR,1.00,T9\n");
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	    f->now, &st, &diags), DUN_EINVAL);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].line, 2);
+	assert_non_null(strstr(diags.items[0].msg, "invoice_number: no "
+	    "invoice 'INV-404'"));
+	dun_diags_free(&diags);
+	free(pay);
+}
+
+/* One bad row in the middle: nothing at all is imported, and the
+ * problem names the file, the line and the column. */
+static void
+test_ledger__bad_rows_roll_back(void **state)
+{
+	static const struct {
+		const char *row;
+		const char *needle;
+	} rows[] = {
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,XYZ,1,1,",
+		  "currency: unknown currency 'XYZ'" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-31,USD,1,1,",
+		  "due_date: '2026-11-31' is not a date" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,-5,0,",
+		  "amount: '-5' is not a positive amount" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,5,6,",
+		  "open_amount: '6' is more than" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,"
+		  "missing.pdf", "pdf: cannot read" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,"
+		  "not.pdf", "is not a PDF" },
+		{ "C2,B,b at x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,",
+		  "email: 'b' is not an e-mail address" },
+		{ "C2,B,\"b@x.test\r\nBcc: evil@x.test\",en,UTC,,INV-B,"
+		  "2026-10-01,2026-11-01,USD,1,1,", "email: 'bcc:' is not" },
+		{ "C2,B,b@x.test,fr,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,",
+		  "language: 'fr' is not en or zh" },
+		{ "C2,B,b@x.test,en,Moon/Base,,INV-B,2026-10-01,2026-11-01,USD,"
+		  "1,1,", "timezone: 'Moon/Base'" },
+		{ "C1,A,a@x.test,en,UTC,,INV-A,2026-10-01,2026-11-01,USD,9,9,",
+		  "invoice_number: INV-A appears again with different data" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,\"2026-11-01",
+		  "malformed CSV" },
+	};
+	struct fixture *f = *state;
+	size_t i;
+
+	for (i = 0; i < DUN_ARRAY_SIZE(rows); i++) {
+		struct dun_import_stats st;
+		struct dun_diags diags = { 0 };
+		struct dun_invoice *inv = NULL;
+		char *csv = xasprintf(HEADER
+		    "C1,A,a@x.test,en,UTC,,INV-A,2026-10-01,2026-11-01,USD,1,1,"
+		    "a.pdf\n%s\nC3,C,c@x.test,en,UTC,,INV-C,2026-10-01,"
+		    "2026-11-01,USD,1,1,\n", rows[i].row);
+		char *want;
+		size_t k;
+		int found = 0;
+
+		assert_int_equal(import(f, "bad.csv", csv, &st, &diags),
+		    DUN_EINVAL);
+		want = xasprintf("%s/bad.csv", f->dir);
+		for (k = 0; k < diags.count; k++)
+			if (strstr(diags.items[k].msg, rows[i].needle) &&
+			    diags.items[k].line == 3 &&
+			    !strcmp(diags.items[k].file, want))
+				found = 1;
+		if (!found) {
+			dun_diags_print(&diags);
+			fail_msg("row %zu: expected bad.csv:3: %s", i,
+			    rows[i].needle);
+		}
+		/* Nothing of the good rows around it went in. */
+		assert_int_equal(dun_store_invoice_get(f->store, &inv,
+		    "INV-A"), DUN_ENOTFOUND);
+		assert_int_equal(dun_store_invoice_get(f->store, &inv,
+		    "INV-C"), DUN_ENOTFOUND);
+		assert_int_equal(dun_store_event_count(f->store), 0);
+		dun_diags_free(&diags);
+		free(want);
+		free(csv);
+	}
+}
+
+static void
+test_ledger__column_mapping(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_import_stats st;
+	struct dun_diags diags = { 0 };
+	struct dun_invoice *inv = NULL;
+
+	free(f->cfg->ledger.invoice_cols[DUN_COL_INVOICE_NUMBER]);
+	f->cfg->ledger.invoice_cols[DUN_COL_INVOICE_NUMBER] =
+	    xstrdup("Invoice No.");
+	free(f->cfg->ledger.invoice_cols[DUN_COL_DEBTOR_REF]);
+	f->cfg->ledger.invoice_cols[DUN_COL_DEBTOR_REF] = xstrdup("Customer ID");
+	f->cfg->ledger.date_order = DUN_DATES_DMY;
+	f->cfg->ledger.delimiter = ';';
+	assert_int_equal(import(f, "mapped.csv",
+	    "Customer ID;debtor_name;email;Invoice No.;due_date;currency;amount\n"
+	    "K-7;Kestrel Ltd;pay@kestrel.test;SI-0042;03/12/2026;GBP;12.50\n",
+	    &st, &diags), 0);
+	assert_int_equal(dun_store_invoice_get(f->store, &inv, "SI-0042"), 0);
+	assert_int_equal(inv->due_date, dun_date_from_ymd(2026, 12, 3));
+	assert_int_equal(inv->open_minor, 1250);
+	dun_invoice_free(inv);
+	/* A missing required column is named. */
+	assert_int_equal(import(f, "nohdr.csv", "foo;bar\n1;2\n", &st, &diags),
+	    DUN_EINVAL);
+	assert_non_null(strstr(diags.items[0].msg, "no column 'Customer ID'"));
+	assert_int_equal(diags.items[0].line, 1);
+	dun_diags_free(&diags);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_ledger__real_csv_and_reimport, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ledger__updates_and_payments, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ledger__bad_rows_roll_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger__column_mapping,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

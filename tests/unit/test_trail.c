@@ -1,0 +1,184 @@
+/* The evidence trail: hash chain, stored files, and verify catching an
+ * edited event, a deleted event, two reordered events and an edited file.
+ * The tampering goes straight to SQLite and the disk, as an attacker
+ * would, around the store's own append-only triggers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "dunmail/store.h"
+#include "dunmail/trail.h"
+#include "testutil.h"
+
+struct fixture {
+	char *dir;
+	char *db;
+	struct dun_store *store;
+	char sha[65];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	struct dun_trail_ref ref = { 0 };
+	const char *raw = "From: a@b.test\r\nSubject: hi\r\n\r\nbody\r\n";
+	int i;
+
+	f->dir = test_tmpdir();
+	f->db = xasprintf("%s/t.db", f->dir);
+	assert_int_equal(dun_store_open(&f->store, f->db), 0);
+	assert_int_equal(dun_trail_put_blob(f->store, f->sha, raw, strlen(raw),
+	    1000), 0);
+	for (i = 0; i < 5; i++) {
+		char *detail = xasprintf("{\"n\":%d}", i);
+		ref.message_sha256 = i == 2 ? f->sha : NULL;
+		assert_int_equal(dun_trail_append(f->store, 1000 + i, "test",
+		    &ref, detail), 0);
+		free(detail);
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	dun_store_close(f->store);
+	test_rmtree(f->dir);
+	free(f->dir);
+	free(f->db);
+	free(f);
+	return 0;
+}
+
+static void
+tamper(struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("tamper: %s", err);
+	sqlite3_close(db);
+}
+
+static void
+test_trail__intact_chain_verifies(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_verify_report r;
+	char *data = NULL;
+	size_t len;
+
+	assert_int_equal(dun_trail_verify(f->store, &r), 0);
+	assert_int_equal(r.events, 5);
+	assert_int_equal(r.blobs, 1);
+	assert_int_equal(dun_trail_get_blob(f->store, &data, &len, f->sha), 0);
+	assert_int_equal(len, strlen("From: a@b.test\r\nSubject: hi\r\n\r\n"
+	    "body\r\n"));
+	free(data);
+}
+
+static void
+test_trail__store_refuses_edits(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM event WHERE seq = 2",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE event SET detail = '{}'",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_trail__catches_edited_event(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_verify_report r;
+
+	tamper(f, "DROP TRIGGER event_no_update;"
+	    "UPDATE event SET detail = '{\"n\":99}' WHERE seq = 3");
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	assert_int_equal(r.bad_seq, 3);
+	assert_non_null(strstr(r.detail, "event 3 (test) was altered"));
+}
+
+static void
+test_trail__catches_deleted_event(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_verify_report r;
+
+	tamper(f, "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = 4");
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	assert_int_equal(r.bad_seq, 4);
+	assert_non_null(strstr(r.detail, "event 4 is missing"));
+}
+
+static void
+test_trail__catches_reordered_events(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_verify_report r;
+
+	/* Swap the contents of events 2 and 3, keeping the seq numbers. */
+	tamper(f, "DROP TRIGGER event_no_update;"
+	    "UPDATE event SET seq = -2 WHERE seq = 2;"
+	    "UPDATE event SET seq = 2 WHERE seq = 3;"
+	    "UPDATE event SET seq = 3 WHERE seq = -2;");
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	assert_int_equal(r.bad_seq, 2);
+}
+
+static void
+test_trail__catches_edited_message_file(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_verify_report r;
+	char *path = dun_trail_blob_path(f->store, f->sha);
+	FILE *fp = fopen(path, "r+b");
+
+	assert_non_null(fp);
+	fseek(fp, 6, SEEK_SET);
+	fputc('X', fp);
+	fclose(fp);
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	assert_non_null(strstr(r.detail, "was altered"));
+	assert_non_null(strstr(r.detail, f->sha));
+	unlink(path);
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	assert_non_null(strstr(r.detail, "missing"));
+	free(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_trail__intact_chain_verifies,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trail__store_refuses_edits,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trail__catches_edited_event,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trail__catches_deleted_event,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_trail__catches_reordered_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_trail__catches_edited_message_file, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
