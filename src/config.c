@@ -297,7 +297,8 @@ set_stages(struct load_ctx *ctx, const char *value)
 	free(copy);
 	if (p->nstages == 0)
 		problem(ctx, "stages: at least one stage is needed");
-	qsort(p->stages, p->nstages, sizeof(*p->stages), stage_cmp);
+	else
+		qsort(p->stages, p->nstages, sizeof(*p->stages), stage_cmp);
 }
 
 static void

@@ -8,6 +8,7 @@
 #ifndef DUNMAIL_IMAP_H
 #define DUNMAIL_IMAP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,5 +28,86 @@ int dun_imap_append(struct dun_imap *imap, const char *folder,
  * message_id (without <>). A missing folder means not found. */
 int dun_imap_find_message_id(struct dun_imap *imap, const char *folder,
 	const char *message_id, int *found);
+
+/*
+ * Below: what `dunmail poll` (src/inbound.c) needs. A session selects one
+ * mailbox at a time; every failure but a NO to one command leaves the
+ * session unusable and the caller drops it (dun_imap_close) and reconnects.
+ */
+
+/* Largest message fetched whole; a bigger one is fetched headers only. */
+#define DUN_IMAP_MAX_MESSAGE (32u << 20)
+
+/* SELECTs mailbox; its UIDVALIDITY and UIDNEXT (0 if not sent). */
+int dun_imap_select(struct dun_imap *imap, const char *mailbox,
+	uint32_t *uidvalidity_out, uint32_t *uidnext_out);
+
+struct dun_imap_uid {
+	uint32_t uid;
+	uint32_t size; /* RFC822.SIZE */
+};
+
+struct dun_imap_uids {
+	struct dun_imap_uid *items; /* owned, ascending */
+	size_t count;
+};
+
+/*
+ * Lists the messages of the selected mailbox with lo <= UID <= hi (hi 0
+ * means "*"), at most max of them. UIDs below lo are dropped: servers
+ * answer "N:*" with the last message when N is above every UID.
+ */
+int dun_imap_list(struct dun_imap *imap, uint32_t lo, uint32_t hi,
+	size_t max, struct dun_imap_uids *out);
+void dun_imap_uids_free(struct dun_imap_uids *uids);
+
+/* One fetched message, valid during the callback only. */
+struct dun_imap_msg {
+	uint32_t uid;
+	uint32_t size;         /* RFC822.SIZE: the size on the server */
+	const char *data;      /* borrowed; the bytes fetched */
+	size_t len;
+	int headers_only;      /* over DUN_IMAP_MAX_MESSAGE: header only */
+};
+typedef int (*dun_imap_msg_fn)(const struct dun_imap_msg *msg, void *arg);
+
+/*
+ * Fetches the given messages with BODY.PEEK (no flag changes), in the
+ * order given, calling fn for each; messages over max_size (0 = the
+ * default cap) come headers only. A non-zero return from fn stops and is
+ * returned. Messages the server no longer has are skipped.
+ */
+int dun_imap_fetch(struct dun_imap *imap, const struct dun_imap_uid *uids,
+	size_t n, size_t max_size, dun_imap_msg_fn fn, void *arg);
+
+/* Sets *present to 1 if the selected mailbox still has uid. */
+int dun_imap_uid_present(struct dun_imap *imap, uint32_t uid, int *present);
+
+/*
+ * Moves messages of the selected mailbox to folder (created if missing):
+ * MOVE where the server has it, else COPY, then STORE \Deleted and UID
+ * EXPUNGE of exactly those UIDs (UIDPLUS; without it they stay flagged
+ * \Deleted). Nothing is deleted when the copy fails.
+ */
+int dun_imap_move(struct dun_imap *imap, const uint32_t *uids, size_t n,
+	const char *folder);
+
+/* Creates folder (and subscribes) unless it exists. */
+int dun_imap_ensure_folder(struct dun_imap *imap, const char *folder);
+
+/* The server's hierarchy delimiter ('/' if it names none). */
+char dun_imap_delimiter(struct dun_imap *imap);
+int dun_imap_has_idle(struct dun_imap *imap);
+
+/*
+ * IDLE on the selected mailbox until the server reports a change, timeout_s
+ * passes, or *stop becomes non-zero (a signal interrupts the wait). Sets
+ * *changed when the server said something. Ends with DONE either way.
+ */
+int dun_imap_idle(struct dun_imap *imap, int timeout_s,
+	volatile sig_atomic_t *stop, int *changed);
+
+/* NOOP, to keep a session alive and learn of new mail without IDLE. */
+int dun_imap_noop(struct dun_imap *imap);
 
 #endif
