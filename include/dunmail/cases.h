@@ -37,10 +37,100 @@ const char *dun_case_state_name(enum dun_case_state state);
 int dun_case_state_from_name(const char *name);
 const char *dun_next_action_name(enum dun_next_action action);
 int dun_next_action_from_name(const char *name);
-/* True for states in which the case is still open (money owed). */
+/* True for every state but closed: money may still be owed. */
 int dun_case_state_open(enum dun_case_state state);
 
 struct dun_store;
+struct dun_config;
+struct dun_case;
+struct dun_policy;
+
+/* What happens to a case. */
+enum dun_case_event_kind {
+	DUN_EV_REPLY,          /* a classified reply (cls, extractions) */
+	DUN_EV_LEDGER_SETTLED, /* the ledger shows nothing owed */
+	DUN_EV_LEDGER_OPEN,    /* the ledger shows it owed again */
+	DUN_EV_REMINDER_SENT,  /* a policy stage went out */
+	DUN_EV_TIME,           /* time passed: promises, holds, due dates */
+	DUN_EV_HUMAN,          /* a person's decision (dunmail resolve) */
+};
+
+enum dun_human_action {
+	DUN_HUMAN_RESUME,       /* back to reminders as the policy says */
+	DUN_HUMAN_CLOSE,        /* no more action; the case is closed */
+	DUN_HUMAN_PLAN,         /* a payment plan: no reminders until a date */
+	DUN_HUMAN_HOLD_UNTIL,   /* no reminders until a date, then resume */
+	DUN_HUMAN_SET_CONTACT,  /* a new contact address; resume */
+	DUN_HUMAN_LIFT_OPT_OUT, /* the debtor may be written to again */
+	DUN_HUMAN_NACTIONS
+};
+
+const char *dun_human_action_name(enum dun_human_action action);
+int dun_human_action_from_name(const char *name);
+
+struct dun_case_event {
+	enum dun_case_event_kind kind;
+	/* DUN_EV_REPLY: the class is an enum dun_class (classify.h). */
+	int cls;
+	dun_date_t promised_on;  /* or DUN_DATE_NONE */
+	int64_t promised_minor;  /* or -1 */
+	dun_date_t return_date;  /* auto-reply's, or DUN_DATE_NONE */
+	int bounce_hard;
+	int known_contact;       /* the sender is among the contacts */
+	/* DUN_EV_REMINDER_SENT */
+	int stage_index;
+	int final_stage;
+	/* DUN_EV_HUMAN */
+	enum dun_human_action human;
+	dun_date_t until;        /* plan / hold-until, or DUN_DATE_NONE */
+};
+
+/* The result of a transition: the new state and next action, the trail
+ * event that records it, and what the caller must also do. */
+struct dun_case_outcome {
+	enum dun_case_state state;
+	enum dun_next_action next;
+	char next_detail[64];    /* stage, template or reason */
+	dun_time_t next_at;      /* 0 = as soon as the policy allows */
+	char event[32];          /* trail event kind, e.g. "promise" */
+	char reason[200];        /* for a person */
+	const char *send_template; /* an automatic reply to send, or NULL */
+	char handoff[32];        /* "" or why a person must look */
+	int opt_out;             /* 1 set, -1 lift, 0 leave */
+	int contact_invalid;     /* mark the replying contact invalid */
+	dun_date_t promised_on;
+	int64_t promised_minor;
+	int broken_promises;
+	dun_time_t hold_until;
+	int stage_sent;
+	dun_time_t last_reminder_at;
+};
+
+/*
+ * The state machine, as a pure function of the case, the event, the
+ * policy, the debtor's zone and now. It returns 1 if something changed,
+ * 0 if the event changes nothing for this case.
+ */
+int dun_case_transition(struct dun_case_outcome *out,
+	const struct dun_case *c, const struct dun_case_event *ev,
+	const struct dun_policy *policy, dun_date_t due_date, const char *tz,
+	dun_time_t now);
+
+/*
+ * Applies an event to a case in one transaction: the transition, the
+ * case row, the trail event (detail_json extra fields may be NULL), the
+ * debtor's opt-out, the contact mark and the hand-off row.
+ * message_id/contact may be 0/NULL.
+ */
+int dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
+	int64_t case_id, const struct dun_case_event *ev, dun_time_t now,
+	int64_t message_id, const char *contact, const char *note,
+	struct dun_case_outcome *out);
+
+/* Applies DUN_EV_TIME to every open case: due dates passing, promises
+ * expiring, holds ending. Returns the number of cases changed. */
+int dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
+	dun_time_t now);
 
 /*
  * Moves case_id to new_state and appends a "state" event with the reason,

@@ -150,6 +150,39 @@ int dun_store_case_list(struct dun_store *store, struct dun_case_list *out,
 void dun_case_list_free(struct dun_case_list *list);
 void dun_case_free(struct dun_case *c);
 
+/* Hand-offs: what waits for a person (dunmail queue / resolve). */
+struct dun_handoff {
+	int64_t id;
+	int64_t case_id;     /* 0 = not matched to a case */
+	int64_t message_id;  /* 0 = none */
+	char *reason;        /* owned */
+	dun_time_t created_at;
+	dun_time_t resolved_at; /* 0 = open */
+	char *resolution;    /* owned */
+	char *operator_name; /* owned */
+	char *note;          /* owned */
+};
+
+struct dun_handoff_list {
+	struct dun_handoff *items; /* owned */
+	size_t count;
+};
+
+int dun_store_handoff_insert(struct dun_store *store, int64_t *id_out,
+	int64_t case_id, int64_t message_id, const char *reason,
+	dun_time_t now);
+/* Open hand-offs, oldest first (case_id 0 = all). */
+int dun_store_handoff_list(struct dun_store *store,
+	struct dun_handoff_list *out, int64_t case_id);
+/* Resolves every open hand-off of a case; returns how many. */
+int dun_store_handoff_resolve(struct dun_store *store, int64_t case_id,
+	dun_time_t now, const char *resolution, const char *operator_name,
+	const char *note);
+void dun_handoff_list_free(struct dun_handoff_list *list);
+/* Adds (or re-validates) a contact address for a debtor. */
+int dun_store_contact_add(struct dun_store *store, int64_t debtor_id,
+	const char *email);
+
 /* Events: the trail. Only trail.c appends, computing the hash. */
 int dun_store__event_last_hash(struct dun_store *store, char out[65],
 	int64_t *seq_out);

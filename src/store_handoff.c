@@ -1,0 +1,128 @@
+/* Store: hand-offs to people, and contact changes they make. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dunmail/common.h"
+#include "store_internal.h"
+
+int
+dun_store_handoff_insert(struct dun_store *store, int64_t *id_out,
+    int64_t case_id, int64_t message_id, const char *reason, dun_time_t now)
+{
+	sqlite3_stmt *st = store__prepare(store, "INSERT INTO handoff "
+	    "(case_id, message_id, reason, created_at) VALUES "
+	    "(NULLIF(?1, 0), NULLIF(?2, 0), ?3, ?4)");
+	int rc;
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, message_id);
+	store__bind_text(st, 3, reason);
+	sqlite3_bind_int64(st, 4, now);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
+	    store__error(store, "add hand-off");
+	sqlite3_finalize(st);
+	if (rc == 0 && id_out)
+		*id_out = sqlite3_last_insert_rowid(store->db);
+	return rc;
+}
+
+int
+dun_store_handoff_list(struct dun_store *store, struct dun_handoff_list *out,
+    int64_t case_id)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT id, "
+	    "IFNULL(case_id, 0), IFNULL(message_id, 0), reason, created_at, "
+	    "resolved_at, resolution, operator, note FROM handoff WHERE "
+	    "resolved_at = 0 AND (?1 = 0 OR case_id = ?1) "
+	    "ORDER BY created_at, id");
+	int rc;
+
+	out->items = NULL;
+	out->count = 0;
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, case_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dun_handoff *h;
+		out->items = xreallocarray(out->items, out->count + 1,
+		    sizeof(*out->items));
+		h = &out->items[out->count++];
+		h->id = sqlite3_column_int64(st, 0);
+		h->case_id = sqlite3_column_int64(st, 1);
+		h->message_id = sqlite3_column_int64(st, 2);
+		h->reason = store__col_text(st, 3);
+		h->created_at = sqlite3_column_int64(st, 4);
+		h->resolved_at = sqlite3_column_int64(st, 5);
+		h->resolution = store__col_text(st, 6);
+		h->operator_name = store__col_text(st, 7);
+		h->note = store__col_text(st, 8);
+	}
+	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list hand-offs");
+	sqlite3_finalize(st);
+	if (rc < 0)
+		dun_handoff_list_free(out);
+	return rc;
+}
+
+int
+dun_store_handoff_resolve(struct dun_store *store, int64_t case_id,
+    dun_time_t now, const char *resolution, const char *operator_name,
+    const char *note)
+{
+	sqlite3_stmt *st = store__prepare(store, "UPDATE handoff SET "
+	    "resolved_at = ?2, resolution = ?3, operator = ?4, note = ?5 "
+	    "WHERE case_id = ?1 AND resolved_at = 0");
+	int rc;
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, now);
+	store__bind_text(st, 3, resolution);
+	store__bind_text(st, 4, operator_name);
+	store__bind_text(st, 5, note ? note : "");
+	rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(store->db) :
+	    store__error(store, "resolve hand-offs");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+dun_handoff_list_free(struct dun_handoff_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++) {
+		free(list->items[i].reason);
+		free(list->items[i].resolution);
+		free(list->items[i].operator_name);
+		free(list->items[i].note);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+int
+dun_store_contact_add(struct dun_store *store, int64_t debtor_id,
+    const char *email)
+{
+	sqlite3_stmt *st = store__prepare(store, "INSERT INTO contact "
+	    "(debtor_id, email, position) VALUES (?1, ?2, (SELECT "
+	    "IFNULL(MIN(position), 1) - 1 FROM contact WHERE debtor_id = ?1)) "
+	    "ON CONFLICT (debtor_id, email) DO UPDATE SET invalid = 0, "
+	    "invalid_reason = NULL");
+	int rc;
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, debtor_id);
+	store__bind_text(st, 2, email);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
+	    store__error(store, "add contact");
+	sqlite3_finalize(st);
+	return rc;
+}
