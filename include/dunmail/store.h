@@ -183,6 +183,31 @@ void dun_handoff_list_free(struct dun_handoff_list *list);
 int dun_store_contact_add(struct dun_store *store, int64_t debtor_id,
 	const char *email);
 
+/* The messages of a case, both directions, oldest first (for export). */
+struct dun_case_message {
+	int64_t id;
+	char direction[4];   /* "out" or "in" */
+	char *kind;          /* owned */
+	char *message_id;    /* owned */
+	char *subject;       /* owned */
+	char *from_addr;     /* owned */
+	char *to_addrs;      /* owned */
+	char *sha256;        /* owned */
+	char *outbox_state;  /* owned */
+	char *smtp_reply;    /* owned */
+	char *cls;           /* owned; inbound class */
+	dun_time_t at;       /* sent or received */
+};
+
+struct dun_case_messages {
+	struct dun_case_message *items; /* owned */
+	size_t count;
+};
+
+int dun_store_case_messages(struct dun_store *store,
+	struct dun_case_messages *out, int64_t case_id);
+void dun_case_messages_free(struct dun_case_messages *list);
+
 /* Events: the trail. Only trail.c appends, computing the hash. */
 int dun_store__event_last_hash(struct dun_store *store, char out[65],
 	int64_t *seq_out);

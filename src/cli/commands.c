@@ -31,6 +31,35 @@ const struct cli_cmd cli_cmds[] = {
 	  "dunmail show INVOICE [--json]",
 	  "Shows the case for invoice INVOICE: debtor, contacts, amounts,\n"
 	  "state, next action and every event of its trail in order." },
+	{ "queue", cmd_queue, "what waits for a person, oldest first",
+	  "dunmail queue [--json]",
+	  "Lists the replies and cases handed to a person (disputes,\n"
+	  "hardship, unknown replies, bounces, remittances to match), oldest\n"
+	  "first, each with the command that resolves it." },
+	{ "resolve", cmd_resolve, "record a person's decision on a case",
+	  "dunmail resolve INVOICE --action ACTION [ARG] --note TEXT",
+	  "Records a decision, with the operator's name ([sender] operator or\n"
+	  "$USER) and the note, in the trail, and closes the case's open\n"
+	  "hand-offs. ACTION is one of:\n"
+	  "  resume              reminders continue as the policy says\n"
+	  "  close               nothing more is sent; the case is closed\n"
+	  "  plan [DATE]         a payment plan: no reminders until DATE\n"
+	  "                      (default 30 days)\n"
+	  "  hold-until DATE     no reminders until DATE, then resume\n"
+	  "  set-contact ADDR    add ADDR as the debtor's main contact; resume\n"
+	  "  lift-opt-out        the debtor may be written to again; resume" },
+	{ "verify", cmd_verify, "prove the trail and stored mail intact",
+	  "dunmail verify",
+	  "Recomputes the hash chain over every event and the SHA-256 of\n"
+	  "every stored message. Reports the first broken link (an event\n"
+	  "altered, removed or reordered) or altered file, and exits 65." },
+	{ "export", cmd_export, "write an evidence bundle for one invoice",
+	  "dunmail export INVOICE DIR",
+	  "Writes into DIR (new or empty) every message in and out of the\n"
+	  "case as .eml, timeline.md (times, classes, matched words, SMTP\n"
+	  "replies, decisions), events.jsonl (each event with its hash\n"
+	  "fields), verify.py (rechecks them without dunmail) and SHA256SUMS\n"
+	  "(check with `sha256sum -c SHA256SUMS`)." },
 	{ "help", cmd_help, "describe a command",
 	  "dunmail help [COMMAND]",
 	  "Without a command, lists every command. With one, describes it." },
