@@ -69,7 +69,8 @@ dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
 	if (ev->kind == DUN_EV_HUMAN && ev->human == DUN_HUMAN_SET_CONTACT &&
 	    contact && (rc = dun_store_contact_add(store, d->id, contact)) < 0)
 		goto fail;
-	if (o.handoff[0] && (rc = dun_store_handoff_insert(store, NULL, c->id,
+	if (o.handoff[0] && !ev->handed_off &&
+	    (rc = dun_store_handoff_insert(store, NULL, c->id,
 	    message_id, o.handoff, now)) < 0)
 		goto fail;
 	if (ev->kind == DUN_EV_HUMAN && (rc = dun_store_handoff_resolve(store,

@@ -77,6 +77,7 @@ struct dun_case_event {
 	dun_date_t return_date;  /* auto-reply's, or DUN_DATE_NONE */
 	int bounce_hard;
 	int known_contact;       /* the sender is among the contacts */
+	int handed_off;          /* the caller already queued it for a person */
 	/* DUN_EV_REMINDER_SENT */
 	int stage_index;
 	int final_stage;
