@@ -30,8 +30,8 @@ add(P, 16, """
     leave. We will settle the outstanding balance by the end of the month.
     """, pd='2026-11-30', snd='us1')
 add(P, 9, """
-    Our AP team has scheduled this for payment on 30 November.
-    """, pd='2026-11-30', snd='uk3')
+    Our AP team has scheduled the full £3,912.40 for payment on 30 November.
+    """, pd='2026-11-30', amt='3912.40', cur='GBP', snd='uk3')
 add(P, 20, """
     Thanks for the nudge. We will pay on November 27.
     """, pd='2026-11-27', snd='us3')
@@ -93,8 +93,8 @@ add(P, 4, """
     Thanks & regards
     """, pd='2026-11-10', notes='HK English', snd='hk1', sign=False)
 add(P, 25, """
-    We'll get this paid by the end of this week.
-    """, pd='2026-11-27', notes='"end of this week" taken as Friday', snd='ie1')
+    We'll get the €960.00 paid by the end of this week.
+    """, pd='2026-11-27', amt='960.00', cur='EUR', notes='"end of this week" taken as Friday', snd='ie1')
 add(P, 9, """
     We'll send $1,500.00 tomorrow and the remaining $1,200.00 on Friday.
     """, pd='2026-11-10', amt='1500.00', cur='USD',
@@ -133,8 +133,8 @@ add(P, 27, """
     next Monday, the 30th.
     """, pd='2026-11-30', snd='au1')
 add(P, 3, """
-    Noted. Will do the payment before 7 December.
-    """, pd='2026-12-07', snd='in1')
+    Noted. Will do the payment of USD 2,150 before 7 December.
+    """, pd='2026-12-07', amt='2150.00', cur='USD', snd='in1')
 add(P, 13, """
     Dear Accounts Receivable,
 
@@ -171,7 +171,7 @@ D = 'dispute'
 add(D, 12, """
     The amount on INV-2026-0231 is wrong. We agreed £1,800 for the job, not
     £2,100. Please issue a corrected invoice and we'll pay it straight away.
-    """, inv='INV-2026-0231', notes='amount disputed; payment conditional on corrected invoice', snd='uk4', cs='windows-1252')
+    """, inv='INV-2026-0231', notes='amount disputed; payment conditional on corrected invoice; non-ASCII subject', snd='uk4', cs='windows-1252', subjx=' \u2013 wrong amount', ramt=(2100.00, 'GBP'))
 add(D, 4, """
     We never received the goods on this invoice. Our warehouse has no record of
     the delivery and there's no signed POD. Please check with your courier
@@ -381,7 +381,7 @@ add(PD, 24, """
 
     This has been paid in full together with INV-2026-0311. The funds left our
     account yesterday.
-    """, inv='INV-2026-0311', snd='ie1')
+    """, inv='INV-2026-0311', snd='ie1', fwd=True)
 add(PD, 5, """
     I paid this by credit card on your portal this morning. Confirmation number
     A7731-2290.
@@ -398,7 +398,7 @@ add(PD, 10, """
       Total (USD)        5,350.00
 
     Payment reference: ACH 0211-88731
-    """, amt='5350.00', cur='USD', inv='INV-2026-0142,INV-2026-0150', notes='remittance table; amount is the total', snd='us4', sinv='INV-2026-0142')
+    """, amt='5350.00', cur='USD', inv='INV-2026-0142,INV-2026-0150', notes='remittance table; amount is the total', snd='us4', sinv='INV-2026-0142', ramt=(4250.00, 'USD'))
 add(PD, 3, """
     Our records show this was paid on 28/10/2026 under payment reference
     100045821. Could you please recheck?
@@ -436,6 +436,10 @@ add(PD, 18, """
 add(PD, 13, """
     Settled. Ref: INV-2026-0507 / 13-Nov / USD 760.00
     """, amt='760.00', cur='USD', inv='INV-2026-0507', snd='in2', greet=False)
+add(PD, 9, """
+    Paid on 3 November by BACS, our ref KLL-0311. Please check again.
+    """, snd='uk2', cl='thunderbird', q='inline', greet=False,
+    notes='inline reply: the debtor\'s line sits inside the quoted reminder, right under the "reply PAID" bullet')
 add(PD, 25, """
     Paid in full on Monday. Please do not send any further reminders for this
     invoice.

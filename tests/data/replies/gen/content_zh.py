@@ -68,8 +68,8 @@ add(P, 6, """
     下週三一定付。
     """, pd='2026-11-11', trad=True, snd='hk3', cl='mobile_zh')
 add(P, 2, """
-    本月20号付款。
-    """, pd='2026-11-20', snd='cn4')
+    本月20号付款，金额¥9,870.00。
+    """, pd='2026-11-20', amt='9870.00', cur='CNY', snd='cn4')
 add(P, 26, """
     这个月底我们先付一部分，剩下的12月10日前全部付清。
     """, pd='2026-11-30', notes='two-step promise (part by 11-30, rest by 12-10); promised_date = first', snd='cn3')
@@ -80,8 +80,8 @@ add(P, 12, """
     收到，下个礼拜一付款。
     """, pd='2026-11-16', notes='礼拜 = 周', snd='cn7')
 add(P, 4, """
-    这个款我们11号付。
-    """, pd='2026-11-11', snd='cn8')
+    这笔8.6万的货款我们11号付。
+    """, pd='2026-11-11', amt='86000.00', cur='CNY', notes='amount written as 8.6万 (= 86,000); CNY from context', snd='cn8')
 add(P, 20, """
     Hi, 这个invoice我们下周二pay，thanks
     """, pd='2026-11-24', notes='mixed Chinese/English', snd='cn5', cl='mobile_zh', greet=False)
@@ -92,8 +92,8 @@ add(P, 18, """
     这周内付款，不好意思。
     """, pd='2026-11-20', notes='这周内 taken as Friday (last working day)', snd='cn2')
 add(P, 10, """
-    款項已安排，預計11月13日匯出。
-    """, pd='2026-11-13', trad=True, snd='tw2')
+    款項NT$36,500已安排，預計11月13日匯出。
+    """, pd='2026-11-13', amt='36500.00', cur='TWD', trad=True, snd='tw2')
 add(P, 24, """
     我们会在12月1日前付清全部款项 RMB 6,800.00。
     """, pd='2026-12-01', amt='6800.00', cur='CNY', snd='cn1')
@@ -141,7 +141,7 @@ add(D, 4, """
     """, snd='cn5')
 add(D, 18, """
     这批货有质量问题，我们已经全部退回了，请开红字发票冲掉。
-    """, notes='红字发票 = credit note', snd='cn9')
+    """, notes='红字发票 = credit note', snd='cn9', fwd=True)
 add(D, 23, """
     INV-2026-0276 和 INV-2026-0251 是重复开票，同一批货开了两次，请核实。
     """, inv='INV-2026-0276,INV-2026-0251', snd='cn2', sinv='INV-2026-0276')
@@ -174,7 +174,7 @@ add(D, 13, """
     """, trad=True, att='jpg', snd='hk3')
 add(D, 24, """
     帳單上的金額與報價單不符，報價是NT$48,000，帳單卻是NT$52,800，請重新核對。
-    """, trad=True, snd='tw1')
+    """, trad=True, snd='tw1', ramt=(52800.00, 'TWD'))
 add(D, 19, """
     這筆款項上個月已經用退貨貨款抵扣了，不應再向我們收取。
     """, trad=True, notes='offset against returns', snd='tw2')
@@ -311,7 +311,7 @@ add(PD, 4, """
 add(PD, 27, "已付清。", snd='cn1', greet=False)
 add(PD, 6, """
     发票INV-2026-0172、INV-2026-0180两张已于本月3号一起付款，共计¥21,450.00。
-    """, amt='21450.00', cur='CNY', inv='INV-2026-0172,INV-2026-0180', snd='cn3', sinv='INV-2026-0172')
+    """, amt='21450.00', cur='CNY', inv='INV-2026-0172,INV-2026-0180', snd='cn3', sinv='INV-2026-0172', ramt=(12300.00, 'CNY'))
 add(PD, 5, """
     这笔款我们11月2号已经付了，可能银行还在途，麻烦再等两天。
     """, snd='cn6')

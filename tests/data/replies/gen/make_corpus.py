@@ -17,6 +17,7 @@ import sys
 import textwrap
 from email.utils import format_datetime
 
+sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
@@ -435,7 +436,7 @@ def html_doc(client, cs, top, sig, disc, q, rem_lines, lang):
             hdrs = '<br>\n'.join('<b>%s%s</b> %s' % (esc(k), colon, esc(v)) for k, v in q['hdr'] if k)
             body += ('\n<p class="MsoNormal"><o:p>&nbsp;</o:p></p>\n<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">\n'
                      '<p class="MsoNormal"><span lang="EN-US">%s<o:p></o:p></span></p>\n</div>\n<p class="MsoNormal"><o:p>&nbsp;</o:p></p>\n%s' % (hdrs, lines_html(rem_lines, 'p')))
-        lang_attr = {'en': 'EN-GB', 'zh': 'ZH-CN'}[lang]
+        lang_attr = {'en': 'EN-GB', 'zh': 'ZH-CN', 'zh-tw': 'ZH-TW'}[lang]
         return ('<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
                 'xmlns:w="urn:schemas-microsoft-com:office:word" xmlns:m="http://schemas.microsoft.com/office/2004/12/omml" '
                 'xmlns="http://www.w3.org/TR/REC-html40">\n<head>\n%s\n<meta name="Generator" content="Microsoft Word 15 (filtered medium)">\n'
@@ -648,7 +649,9 @@ def build_reply(item, name, cyc):
     # invoice / reminder
     invs = [x for x in item['inv'].split(',') if x and x != '-']
     inv = o.get('sinv') or (invs[0] if invs else 'INV-2026-%04d' % rng.randint(101, 980))
-    if item['amt'] != '-' and not o.get('partial') and item['cur'] != '-':
+    if o.get('ramt'):
+        r_amt, r_cur = o['ramt']
+    elif item['amt'] != '-' and not o.get('partial') and item['cur'] != '-':
         r_amt, r_cur = float(item['amt']), item['cur']
     else:
         r_cur = item['cur'] if item['cur'] != '-' else snd['cur']
@@ -678,9 +681,10 @@ def build_reply(item, name, cyc):
             top += ['', first]
         top += ['', rng.choice(MOBILE_FOOTER['zh' if lang == 'zh' else 'en'])]
     else:
-        if o.get('sign', True) and not (auto and rng.random() < 0.5):
+        canned = auto and o.get('ar') in ('qq', 'netease', 'exmail', 'helpdesk', 'xauto', 'notes')
+        if o.get('sign', True) and not canned and not (auto and rng.random() < 0.5):
             top += [''] + rng.choice(SIGNOFF[loc]).format(full=full, first=first).split('\n')
-        if snd['kind'] == 'corp' and o.get('sign', True) and rng.random() < 0.6:
+        if snd['kind'] == 'corp' and o.get('sign', True) and not canned and rng.random() < 0.6:
             delim = rng.choice(['-- ', '-- ', '--', None])
             if lang == 'en':
                 s = [full if snd['name'] != first else snd['org']]
@@ -703,7 +707,7 @@ def build_reply(item, name, cyc):
     fwd = o.get('fwd', False)
     if auto:
         want_quote = False
-    elif qmode in ('force', 'bottom') or fwd:
+    elif qmode in ('force', 'bottom', 'inline') or fwd:
         want_quote = True
     elif qmode == 'none':
         want_quote = False
@@ -728,7 +732,14 @@ def build_reply(item, name, cyc):
                          'To: %s <%s>' % (snd['name'], snd['addr']), '', cnote, '']
 
     text_top = top + ([''] + sig if sig else []) + ([''] + disc if disc else [])
-    if q:
+    if q and qmode == 'inline':
+        qlines = quote_plain(q, rem['lines'])
+        i = next(k for k, l in enumerate(qlines) if 'PAID' in l) + 1
+        while i < len(qlines) and qlines[i] not in ('>', '') and not qlines[i].startswith('> -'):
+            i += 1
+        plain_lines = qlines[:i] + [''] + body.split('\n') + [''] + qlines[i:] + text_top[len(body.split('\n')):]
+        bottom = True
+    elif q:
         qlines = quote_plain(q, rem['lines'])
         if bottom:
             plain_lines = qlines + [''] + text_top
@@ -760,7 +771,8 @@ def build_reply(item, name, cyc):
     if fmt in ('alt', 'html'):
         hq = q if (q and not fwd) else None
         hdoc = html_doc(client if client not in ('outlook_old', 'outlook_zh_old', 'outlook_tw_old', 'thunderbird', 'mobile', 'mobile_zh') else 'apple',
-                        cs, top + (fwd_lines if fwd else []), [l for l in sig], disc, hq if not bottom else None, rem['lines'], lang)
+                        cs, top + (fwd_lines if fwd else []), [l for l in sig], disc, hq if not bottom else None, rem['lines'],
+                        'zh-tw' if trad else lang)
         if fwd and q:
             hdoc = hdoc.replace('</body></html>', '<blockquote>%s</blockquote></body></html>' % '<br>'.join(esc(l) for l in quote_plain(q, rem['lines'])))
         hcte = 'base64' if cte == 'base64' else 'quoted-printable'
@@ -780,7 +792,12 @@ def build_reply(item, name, cyc):
     if auto:
         arsubj = o.get('arsubj')
         pre = REPLY_PREFIX[client][0] if arsubj is None or (arsubj == '' and o.get('ar') not in ('helpdesk', 'xauto')) else arsubj
-    subject = pre + rem['subject']
+    rsub = rem['subject']
+    if client.startswith('outlook') and not auto and lang == 'en' and rng.random() < 0.15:
+        rsub = '[EXTERNAL] ' + rsub
+    subject = pre + rsub + o.get('subjx', '')
+    if not auto and not fwd and rng.random() < 0.06:
+        subject = pre + subject
     hcs, hmode = HDR_CS[client]
     if not M.can_encode(subject, hcs):
         hcs = 'utf-8'
@@ -869,15 +886,16 @@ def main():
         total += len(raw)
         notes = item['notes'].replace('\t', ' ')
         rows.append('\t'.join([name + '.eml', item['cls'], item['pd'], item['amt'], item['cur'], item['lang'], item['inv'] or '-', notes or '-']))
+        meta['script'] = ('traditional' if item['opts'].get('trad') else 'simplified') if item['lang'] == 'zh' else ''
         manifest.append((name, meta))
     with open(os.path.join(OUT, 'labels.tsv'), 'w', encoding='utf-8', newline='\n') as fh:
         fh.write('file\tclass\tpromised_date\tamount\tcurrency\tlanguage\tinvoices\tnotes\n')
         fh.write('\n'.join(rows) + '\n')
     with open(os.path.join(HERE, 'manifest.tsv'), 'w', encoding='utf-8', newline='\n') as fh:
-        fh.write('file\tclient\tformat\tcharset\tcte\tquote\theader_charset\tattachment\tforwarded\tauto_headers\n')
+        fh.write('file\tclient\tformat\tcharset\tcte\tquote\theader_charset\tattachment\tforwarded\tauto_headers\tscript\n')
         for name, m in manifest:
             fh.write('\t'.join([name + '.eml', m.get('client', ''), m.get('fmt', ''), m.get('charset', ''), m.get('cte', ''), m.get('quote', ''),
-                                m.get('hdr_cs', ''), m.get('att', ''), 'yes' if m.get('fwd') else '', m.get('ar') or '']) + '\n')
+                                m.get('hdr_cs', ''), m.get('att', ''), 'yes' if m.get('fwd') else '', m.get('ar') or '', m.get('script', '')]) + '\n')
     print('wrote %d messages, %d bytes' % (len(rows), total))
 
 
