@@ -107,7 +107,20 @@ static const char *const migrations[] = {
 	"  class TEXT NOT NULL DEFAULT '',"
 	"  folder TEXT NOT NULL DEFAULT '',"
 	"  processed INTEGER NOT NULL DEFAULT 0,"
-	"  created_at INTEGER NOT NULL);"
+	"  created_at INTEGER NOT NULL,"
+	/* Outbox (src/store_outbox.c): 1 once the copy is in the IMAP Sent
+	 * folder, -1 if none is wanted; the last transport error. */
+	"  sent_copy INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	/* Inbound (src/store_inbound.c): when the reply was filed into its
+	 * folder on the server (0 = not yet); 1 if only its header was
+	 * fetched (over the size cap); 1 if the sender is a contact of the
+	 * matched debtor; how it was matched (thread, token, invoice,
+	 * sender, bounce, none). */
+	"  filed_at INTEGER NOT NULL DEFAULT 0,"
+	"  truncated INTEGER NOT NULL DEFAULT 0,"
+	"  sender_contact INTEGER NOT NULL DEFAULT 0,"
+	"  match_method TEXT NOT NULL DEFAULT '');"
 	"CREATE UNIQUE INDEX message_inbound ON message(mailbox, uidvalidity,"
 	"  uid) WHERE direction = 'in' AND uid > 0;"
 	"CREATE INDEX message_mid ON message(message_id);"
@@ -115,10 +128,14 @@ static const char *const migrations[] = {
 	"CREATE INDEX message_outbox ON message(outbox_state)"
 	"  WHERE direction = 'out';"
 	"CREATE INDEX message_sha ON message(sha256);"
+	"CREATE INDEX message_unfiled ON message(mailbox, id)"
+	"  WHERE direction = 'in' AND filed_at = 0;"
 	"CREATE TABLE message_case ("
 	"  message_id INTEGER NOT NULL REFERENCES message(id),"
 	"  case_id INTEGER NOT NULL REFERENCES dcase(id),"
 	"  stage TEXT NOT NULL DEFAULT '',"
+	"  stage_index INTEGER NOT NULL DEFAULT -1,"
+	"  skipped TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (message_id, case_id));"
 	"CREATE INDEX message_case_case ON message_case(case_id);"
 	"CREATE TABLE recipient ("
@@ -175,6 +192,9 @@ static const char *const migrations[] = {
 	"  prev_hash TEXT NOT NULL,"
 	"  hash TEXT NOT NULL);"
 	"CREATE INDEX event_case ON event(case_id);"
+	/* The scheduler finds the answers cases asked for by kind and time
+	 * (src/store_outbound.c). */
+	"CREATE INDEX event_kind_at ON event(kind, at);"
 	"CREATE TRIGGER event_no_update BEFORE UPDATE ON event"
 	"  BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;"
 	"CREATE TRIGGER event_no_delete BEFORE DELETE ON event"

@@ -31,6 +31,22 @@ const struct cli_cmd cli_cmds[] = {
 	  "dunmail show INVOICE [--json]",
 	  "Shows the case for invoice INVOICE: debtor, contacts, amounts,\n"
 	  "state, next action and every event of its trail in order." },
+	{ "send", cmd_send, "send the reminders that are due now",
+	  "dunmail send [--now TIME] [--dry-run]",
+	  "Sends what is due at TIME (default now): first settles what an\n"
+	  "interrupted run left (a message caught mid-send is looked up in the\n"
+	  "IMAP Sent folder; if it cannot be found it is handed to a person,\n"
+	  "never resent), retries deferred messages whose backoff has passed,\n"
+	  "then asks the scheduler what is due, checks each message's stop\n"
+	  "conditions once more, and sends it over SMTP with TLS verified.\n"
+	  "Every message is committed to the outbox before a byte goes out and\n"
+	  "recorded with the server's reply; a copy goes to the Sent folder.\n"
+	  "--dry-run prints each message that would go (debtor, recipients,\n"
+	  "template, invoices, subject) and changes nothing.\n"
+	  "Exits 0 when everything due went or waits for its window, 75\n"
+	  "(EX_TEMPFAIL) when some messages failed temporarily and will be\n"
+	  "retried, 78 (EX_CONFIG) or another non-zero code when the config,\n"
+	  "TLS or login is wrong. See docs/sending.md." },
 	{ "queue", cmd_queue, "what waits for a person, oldest first",
 	  "dunmail queue [--json]",
 	  "Lists the replies and cases handed to a person (disputes,\n"

@@ -1,0 +1,548 @@
+/*
+ * SMTP submission through libcurl; see smtp.h.
+ *
+ * libcurl's SMTP is strictly lock-step (no PIPELINING), so its debug
+ * stream is a faithful transcript: each command (CURLINFO_HEADER_OUT) is
+ * followed by its reply (CURLINFO_HEADER_IN). We pair them in order to get
+ * each RCPT's reply and the reply to the end of data, which libcurl does
+ * not return through its API. Recipients are sent with
+ * MAIL_RCPT_ALLOWFAILS (spelt ALLLOWFAILS before curl 8.2, present since
+ * 7.69), so one refused address does not sink the others.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "dunmail/common.h"
+#include "dunmail/log.h"
+#include "dunmail/smtp.h"
+
+#ifndef CURLOPT_MAIL_RCPT_ALLOWFAILS
+#define CURLOPT_MAIL_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLLOWFAILS
+#endif
+
+#define REPLY_CAP 512   /* one reply line kept, bytes */
+#define LINE_CAP 2048   /* a server line longer than this is cut */
+#define PENDING_MAX 8   /* commands awaiting a reply; lock-step needs 1 */
+
+enum cmd_kind { CMD_GREETING, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_EOD,
+	CMD_AUTH, CMD_OTHER };
+
+struct pending {
+	enum cmd_kind kind;
+	size_t rcpt;       /* for CMD_RCPT */
+};
+
+struct dun_smtp {
+	CURL *curl;                   /* owned; kept across messages */
+	struct curl_slist *connect_to; /* owned */
+	char *url;                    /* owned */
+	char errbuf[CURL_ERROR_SIZE];
+
+	/* The transaction in progress. */
+	struct dun_smtp_result *res;  /* borrowed */
+	const char *data;             /* borrowed */
+	size_t len, off;
+	dun_smtp_commit_fn commit;
+	void *commit_arg;
+	int eof_seen;
+	int commit_rc;
+	struct pending pending[PENDING_MAX];
+	size_t npending;
+	size_t rcpts_sent;
+	int last_code;                /* last final reply seen */
+	int in_auth;                  /* a 334 challenge is outstanding */
+	char line[LINE_CAP];          /* a reply line being assembled */
+	size_t linelen;
+};
+
+static const char *const rcpt_status_names[] = {
+	[DUN_RCPT_PENDING] = "pending",
+	[DUN_RCPT_ACCEPTED] = "accepted",
+	[DUN_RCPT_DEFERRED] = "deferred",
+	[DUN_RCPT_REJECTED] = "rejected",
+};
+
+const char *
+dun_rcpt_status_name(enum dun_rcpt_status status)
+{
+	if ((unsigned)status >= DUN_ARRAY_SIZE(rcpt_status_names))
+		return "invalid";
+	return rcpt_status_names[status];
+}
+
+dun_retry_t
+dun_smtp_reply_class(int code)
+{
+	if (code >= 200 && code < 400)
+		return DUN_RETRY_NONE;
+	if (code >= 400 && code < 500)
+		return DUN_RETRY_TEMP;
+	if (code >= 500 && code < 600)
+		return DUN_RETRY_FINAL;
+	return DUN_RETRY_TEMP; /* no reply: the connection went */
+}
+
+int
+dun_smtp__classify(int curl_code, int smtp_code, dun_retry_t *retry_out)
+{
+	dun_retry_t by_reply = smtp_code >= 400 ?
+	    dun_smtp_reply_class(smtp_code) : DUN_RETRY_TEMP;
+
+	switch ((CURLcode)curl_code) {
+	case CURLE_OK:
+		*retry_out = DUN_RETRY_NONE;
+		return 0;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_USE_SSL_FAILED:
+		/* A certificate or TLS setup a person must look at. */
+		*retry_out = DUN_RETRY_FINAL;
+		return DUN_ETLS;
+	case CURLE_LOGIN_DENIED:
+		/* 454 is a temporary authentication failure. */
+		*retry_out = smtp_code >= 400 && smtp_code < 500 ?
+		    DUN_RETRY_TEMP : DUN_RETRY_FINAL;
+		return DUN_EAUTH;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_BAD_FUNCTION_ARGUMENT:
+		*retry_out = DUN_RETRY_FINAL;
+		return DUN_ECONFIG;
+	case CURLE_OUT_OF_MEMORY:
+		fatalx("libcurl: out of memory");
+	default:
+		/* Connection trouble, time-outs and refused commands: the
+		 * reply code, if the server gave one, decides. */
+		*retry_out = by_reply;
+		return DUN_ENET;
+	}
+}
+
+void
+dun_smtp_result_free(struct dun_smtp_result *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	free(res->reply);
+	for (i = 0; i < res->nrcpts; i++) {
+		free(res->rcpts[i].address);
+		free(res->rcpts[i].reply);
+	}
+	free(res->rcpts);
+	memset(res, 0, sizeof(*res));
+}
+
+/* The transcript. */
+
+static void
+pending_push(struct dun_smtp *s, enum cmd_kind kind, size_t rcpt)
+{
+	if (s->npending == PENDING_MAX) {
+		memmove(s->pending, s->pending + 1,
+		    (PENDING_MAX - 1) * sizeof(s->pending[0]));
+		s->npending--;
+	}
+	s->pending[s->npending].kind = kind;
+	s->pending[s->npending].rcpt = rcpt;
+	s->npending++;
+}
+
+static void
+on_command(struct dun_smtp *s, const char *line, size_t len)
+{
+	char shown[128];
+
+	if (len >= 8 && !strncasecmp(line, "RCPT TO:", 8))
+		pending_push(s, CMD_RCPT, s->rcpts_sent++);
+	else if (len >= 10 && !strncasecmp(line, "MAIL FROM:", 10))
+		pending_push(s, CMD_MAIL, 0);
+	else if (len >= 4 && !strncasecmp(line, "DATA", 4))
+		pending_push(s, CMD_DATA, 0);
+	else if (len >= 4 && !strncasecmp(line, "AUTH", 4)) {
+		pending_push(s, CMD_AUTH, 0);
+		if (log_trace_enabled(TRACE_SMTP)) {
+			/* Mechanism only: an initial response is a secret. */
+			size_t n = 4;
+			if (len > 5 && line[4] == ' ')
+				n = 5 + strcspn(line + 5, " \r\n");
+			if (n > len)
+				n = len;
+			log_trace(TRACE_SMTP, "> %.*s [redacted]", (int)n,
+			    line);
+		}
+		return;
+	} else if (s->in_auth) {
+		/* The answer to a 334 challenge: credentials. */
+		pending_push(s, CMD_AUTH, 0);
+		log_trace(TRACE_SMTP, "> [redacted]");
+		return;
+	} else
+		pending_push(s, CMD_OTHER, 0);
+	if (log_trace_enabled(TRACE_SMTP)) {
+		size_t n = 0;
+		while (n < len && n + 1 < sizeof(shown) && line[n] != '\r' &&
+		    line[n] != '\n') {
+			shown[n] = line[n];
+			n++;
+		}
+		shown[n] = '\0';
+		log_trace(TRACE_SMTP, "> %s", shown);
+	}
+}
+
+static void
+on_reply_line(struct dun_smtp *s, const char *line)
+{
+	struct dun_smtp_result *res = s->res;
+	struct pending p = { CMD_GREETING, 0 };
+	int code;
+
+	log_trace(TRACE_SMTP, "< %s", line);
+	/* "250-..." continues; "250 ..." or "250" ends a reply. */
+	if (strlen(line) < 3 || line[0] < '1' || line[0] > '5' ||
+	    line[1] < '0' || line[1] > '9' || line[2] < '0' || line[2] > '9')
+		return;
+	if (line[3] == '-')
+		return;
+	code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	s->last_code = code;
+	s->in_auth = code == 334;
+	if (s->npending > 0) {
+		p = s->pending[0];
+		memmove(s->pending, s->pending + 1,
+		    (s->npending - 1) * sizeof(s->pending[0]));
+		s->npending--;
+	}
+	if (res == NULL)
+		return;
+	if (p.kind == CMD_RCPT && p.rcpt < res->nrcpts) {
+		struct dun_smtp_rcpt *r = &res->rcpts[p.rcpt];
+		r->code = code;
+		r->status = code < 400 ? DUN_RCPT_ACCEPTED : code < 500 ?
+		    DUN_RCPT_DEFERRED : DUN_RCPT_REJECTED;
+		free(r->reply);
+		r->reply = xstrndup(line, REPLY_CAP);
+	} else if (p.kind == CMD_EOD || (p.kind == CMD_DATA && code >= 400)) {
+		res->code = code;
+		free(res->reply);
+		res->reply = xstrndup(line, REPLY_CAP);
+	} else if (p.kind == CMD_MAIL && code >= 400) {
+		free(res->reply);
+		res->reply = xstrndup(line, REPLY_CAP);
+	}
+}
+
+static int
+debug_cb(CURL *curl, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct dun_smtp *s = arg;
+	size_t i;
+
+	(void)curl;
+	switch (type) {
+	case CURLINFO_HEADER_OUT:
+		on_command(s, data, size);
+		break;
+	case CURLINFO_HEADER_IN:
+		for (i = 0; i < size; i++) {
+			if (data[i] == '\n') {
+				if (s->linelen && s->line[s->linelen - 1] ==
+				    '\r')
+					s->linelen--;
+				s->line[s->linelen] = '\0';
+				on_reply_line(s, s->line);
+				s->linelen = 0;
+			} else if (s->linelen + 1 < sizeof(s->line))
+				s->line[s->linelen++] = data[i];
+		}
+		break;
+	case CURLINFO_TEXT:
+		if (log_trace_enabled(TRACE_SMTP))
+			log_trace(TRACE_SMTP, "* %.*s", (int)(size &&
+			    data[size - 1] == '\n' ? size - 1 : size), data);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The end of data is the point of no return; the store must know before
+ * the server can accept. libcurl writes it after the last body byte and
+ * need not ask for more once INFILESIZE bytes are read, so the commit runs
+ * before the last chunk is handed over. */
+static int
+before_end_of_data(struct dun_smtp *s)
+{
+	if (s->eof_seen)
+		return 0;
+	s->eof_seen = 1;
+	if (s->commit && (s->commit_rc = s->commit(s->commit_arg)) < 0)
+		return -1;
+	if (s->res)
+		s->res->data_ended = 1;
+	pending_push(s, CMD_EOD, 0);
+	return 0;
+}
+
+static size_t
+read_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct dun_smtp *s = arg;
+	size_t want = size * nitems, n = s->len - s->off;
+
+	if (n > want)
+		n = want;
+	if (s->off + n == s->len && before_end_of_data(s) < 0)
+		return CURL_READFUNC_ABORT;
+	memcpy(buf, s->data + s->off, n);
+	s->off += n;
+	return n;
+}
+
+static void
+setopt_fail(CURLcode rc, const char *what)
+{
+	if (rc != CURLE_OK)
+		fatalx("libcurl cannot set %s: %s", what,
+		    curl_easy_strerror(rc));
+}
+
+int
+dun_smtp_open(struct dun_smtp **out, const struct dun_server *srv,
+    const char *ehlo_name)
+{
+	static int curl_ready;
+	struct dun_smtp *s;
+	const char *name = srv->tls_name && *srv->tls_name ? srv->tls_name :
+	    srv->host;
+	char *secret = NULL, *pin = NULL, *route;
+	int rc = 0;
+
+	*out = NULL;
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return dun_error_set(DUN_ERROR, "libcurl would not "
+			    "initialise");
+		curl_ready = 1;
+	}
+	s = xcalloc(1, sizeof(*s));
+	if ((s->curl = curl_easy_init()) == NULL)
+		fatalx("libcurl: out of memory");
+	s->url = xasprintf("%s://%s:%d/%s", srv->tls == DUN_TLS_IMPLICIT ?
+	    "smtps" : "smtp", name, srv->port, ehlo_name && *ehlo_name ?
+	    ehlo_name : "localhost");
+	/* Verify and send SNI for tls_name, connect to host. */
+	if (strcmp(name, srv->host) != 0) {
+		route = xasprintf(strchr(srv->host, ':') ? "%s:%d:[%s]:%d" :
+		    "%s:%d:%s:%d", name, srv->port, srv->host, srv->port);
+		s->connect_to = curl_slist_append(NULL, route);
+		free(route);
+		if (s->connect_to == NULL)
+			fatalx("libcurl: out of memory");
+	}
+	setopt_fail(curl_easy_setopt(s->curl, CURLOPT_URL, s->url), "url");
+	curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	if (s->connect_to)
+		curl_easy_setopt(s->curl, CURLOPT_CONNECT_TO, s->connect_to);
+	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_USE_SSL, srv->tls == DUN_TLS_NONE ?
+	    (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (srv->ca_file && *srv->ca_file) {
+		/* Instead of the system store, not as well as it. */
+		setopt_fail(curl_easy_setopt(s->curl, CURLOPT_CAINFO,
+		    srv->ca_file), "ca_file");
+		curl_easy_setopt(s->curl, CURLOPT_CAPATH, NULL);
+	}
+	if (srv->pin_sha256 && *srv->pin_sha256) {
+		pin = dun_str_has_prefix(srv->pin_sha256, "sha256//") ?
+		    xstrdup(srv->pin_sha256) : xasprintf("sha256//%s",
+		    srv->pin_sha256);
+		if (curl_easy_setopt(s->curl, CURLOPT_PINNEDPUBLICKEY, pin) !=
+		    CURLE_OK) {
+			rc = dun_error_set(DUN_ECONFIG, "[smtp] pin_sha256: "
+			    "this libcurl cannot pin public keys");
+			goto fail;
+		}
+	}
+	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, (long)srv->timeout_s);
+	curl_easy_setopt(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+	    (long)srv->timeout_s);
+	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, (long)srv->timeout_s);
+	curl_easy_setopt(s->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_MAXAGE_CONN, 300L);
+	/* The debug stream is our transcript, so it is always on. */
+	curl_easy_setopt(s->curl, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, debug_cb);
+	curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(s->curl, CURLOPT_READDATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
+	if (srv->user && *srv->user) {
+		if ((rc = dun_secret_get(&secret, &srv->secret, "smtp")) < 0)
+			goto fail;
+		curl_easy_setopt(s->curl, CURLOPT_USERNAME, srv->user);
+		/* libcurl keeps its own copy; ours is wiped at once. */
+		curl_easy_setopt(s->curl, CURLOPT_PASSWORD, secret);
+		dun_secret_free(secret);
+		secret = NULL;
+	}
+	free(pin);
+	*out = s;
+	return 0;
+fail:
+	free(pin);
+	dun_smtp_close(s);
+	return rc;
+}
+
+void
+dun_smtp_close(struct dun_smtp *s)
+{
+	if (s == NULL)
+		return;
+	if (s->curl) {
+		s->res = NULL;
+		curl_easy_cleanup(s->curl); /* says QUIT */
+	}
+	curl_slist_free_all(s->connect_to);
+	free(s->url);
+	free(s);
+}
+
+/* An address for MAIL FROM / RCPT TO, refusing CR, LF and brackets. */
+static int
+envelope_addr(char **out, const char *addr)
+{
+	if (addr == NULL || strpbrk(addr, "\r\n<> ") != NULL)
+		return dun_error_set(DUN_EINVAL, "refusing envelope address "
+		    "'%s'", addr ? addr : "(null)");
+	*out = xasprintf("<%s>", addr);
+	return 0;
+}
+
+int
+dun_smtp_send(struct dun_smtp *s, struct dun_smtp_result *res,
+    const char *from, char *const *rcpts, size_t nrcpts, const char *data,
+    size_t len, dun_smtp_commit_fn commit, void *arg)
+{
+	struct curl_slist *list = NULL, *tmp;
+	char *mail_from = NULL, *a;
+	dun_retry_t retry = DUN_RETRY_NONE;
+	CURLcode cc;
+	size_t i, accepted = 0, deferred = 0;
+	int rc = 0, code;
+
+	memset(res, 0, sizeof(*res));
+	res->rcpts = xcalloc(nrcpts ? nrcpts : 1, sizeof(*res->rcpts));
+	res->nrcpts = nrcpts;
+	for (i = 0; i < nrcpts; i++)
+		res->rcpts[i].address = xstrdup(rcpts[i]);
+	if (nrcpts == 0)
+		return dun_error_set(DUN_EINVAL, "no recipients");
+	if ((rc = envelope_addr(&mail_from, from)) < 0)
+		goto cleanup;
+	for (i = 0; i < nrcpts; i++) {
+		if ((rc = envelope_addr(&a, rcpts[i])) < 0)
+			goto cleanup;
+		tmp = curl_slist_append(list, a);
+		free(a);
+		if (tmp == NULL)
+			fatalx("libcurl: out of memory");
+		list = tmp;
+	}
+	s->res = res;
+	s->data = data;
+	s->len = len;
+	s->off = 0;
+	s->commit = commit;
+	s->commit_arg = arg;
+	s->commit_rc = 0;
+	s->eof_seen = 0;
+	s->npending = 0;
+	s->rcpts_sent = 0;
+	s->last_code = 0;
+	s->in_auth = 0;
+	s->linelen = 0;
+	s->errbuf[0] = '\0';
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, mail_from);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, list);
+	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	cc = curl_easy_perform(s->curl);
+	s->res = NULL;
+	for (i = 0; i < nrcpts; i++) {
+		if (res->rcpts[i].status == DUN_RCPT_ACCEPTED)
+			accepted++;
+		else if (res->rcpts[i].status == DUN_RCPT_DEFERRED)
+			deferred++;
+	}
+	if (cc == CURLE_OK) {
+		if (res->code == 0) {
+			/* libcurl saw a 2xx we did not: keep what it says. */
+			res->code = 250;
+			res->reply = xstrdup("250 (reply not captured)");
+		}
+		res->data_ended = 1;
+		goto cleanup;
+	}
+	if (cc == CURLE_ABORTED_BY_CALLBACK && s->commit_rc < 0) {
+		/* The store refused 'sending': its error stands, and the
+		 * end of data was never written. */
+		rc = s->commit_rc;
+		res->data_ended = 0;
+		goto cleanup;
+	}
+	/* Which reply decides: every recipient refused -> theirs (any
+	 * 4xx makes it temporary); else the last one seen. */
+	code = s->last_code;
+	if (accepted == 0 && nrcpts > 0 && s->rcpts_sent == nrcpts &&
+	    res->rcpts[nrcpts - 1].code != 0)
+		code = deferred ? 450 : res->rcpts[0].code;
+	rc = dun_smtp__classify((int)cc, code, &retry);
+	if (res->data_ended && res->code == 0)
+		/* The end of data went out and no reply came back: the
+		 * server may have accepted it. */
+		dun_error_set(rc, "SMTP %s: no reply after the end of data "
+		    "(%s); the message may have been accepted", s->url,
+		    s->errbuf[0] ? s->errbuf : curl_easy_strerror(cc));
+	else if (accepted == 0 && s->rcpts_sent == nrcpts && nrcpts > 0 &&
+	    res->rcpts[0].code >= 400)
+		dun_error_set(rc, "SMTP: every recipient was refused; "
+		    "first: %s: %s", res->rcpts[0].address,
+		    res->rcpts[0].reply ? res->rcpts[0].reply : "");
+	else if (rc == DUN_ETLS)
+		dun_error_set(rc, "SMTP %s: TLS: %s (check ca_file, tls_name "
+		    "and pin_sha256)", s->url, s->errbuf[0] ? s->errbuf :
+		    curl_easy_strerror(cc));
+	else if (rc == DUN_EAUTH)
+		dun_error_set(rc, "SMTP %s: the server refused the login "
+		    "(%d); check [smtp] user and the password", s->url,
+		    code);
+	else
+		dun_error_set(rc, "SMTP %s: %s%s%s", s->url, s->errbuf[0] ?
+		    s->errbuf : curl_easy_strerror(cc), res->reply ? ": " :
+		    "", res->reply ? res->reply : "");
+	dun_error_set_retry(retry);
+cleanup:
+	s->data = NULL;
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(list);
+	free(mail_from);
+	return rc;
+}
