@@ -72,8 +72,8 @@ struct dun_imap_msg {
 typedef int (*dun_imap_msg_fn)(const struct dun_imap_msg *msg, void *arg);
 
 /*
- * Fetches the given messages with BODY.PEEK (no flag changes), in the
- * order given, calling fn for each; messages over max_size (0 = the
+ * Fetches the given messages with BODY.PEEK (no flag changes), calling fn
+ * for each in the server's order; messages over max_size (0 = the
  * default cap) come headers only. A non-zero return from fn stops and is
  * returned. Messages the server no longer has are skipped.
  */
@@ -92,6 +92,10 @@ int dun_imap_uid_present(struct dun_imap *imap, uint32_t uid, int *present);
 int dun_imap_move(struct dun_imap *imap, const uint32_t *uids, size_t n,
 	const char *folder);
 
+/* Removes messages of the selected mailbox: STORE \Deleted, then UID
+ * EXPUNGE of exactly those (UIDPLUS; without it they stay flagged). */
+int dun_imap_delete(struct dun_imap *imap, const uint32_t *uids, size_t n);
+
 /* Creates folder (and subscribes) unless it exists. */
 int dun_imap_ensure_folder(struct dun_imap *imap, const char *folder);
 
@@ -106,6 +110,11 @@ int dun_imap_has_idle(struct dun_imap *imap);
  */
 int dun_imap_idle(struct dun_imap *imap, int timeout_s,
 	volatile sig_atomic_t *stop, int *changed);
+
+/* 1 if the server announced new messages (EXISTS) since the last call:
+ * an announcement that came with another command's answer, which IDLE
+ * would not repeat. Clears the mark. */
+int dun_imap_saw_exists(struct dun_imap *imap);
 
 /* NOOP, to keep a session alive and learn of new mail without IDLE. */
 int dun_imap_noop(struct dun_imap *imap);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dunmail/cases.h"
 #include "dunmail/json.h"
 #include "dunmail/log.h"
 #include "dunmail/outbound.h"
@@ -315,8 +316,8 @@ run_due(struct send_run *run)
 
 /* One `send` per store at a time: a second one would take the first's
  * in-flight rows for a crash's leftovers. */
-static int
-take_lock(struct cli_ctx *ctx, int *fd_out)
+int
+cli_send_lock(struct cli_ctx *ctx, int *fd_out)
 {
 	char *path = xasprintf("%s.send.lock", ctx->cfg->store_path);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -338,6 +339,40 @@ take_lock(struct cli_ctx *ctx, int *fd_out)
 	free(path);
 	*fd_out = fd;
 	return 0;
+}
+
+/* Time passes for every case (due dates, promises, holds), then: settle
+ * what a crash left, copy to Sent, retry, and send what is due. */
+static int
+send_pass(struct send_run *run, struct dun_outbox_transport *tx)
+{
+	struct cli_ctx *ctx = run->ctx;
+	int rc;
+
+	dun_outbox_init(&run->ob, ctx->store, ctx->cfg, tx);
+	if ((rc = dun_cases_tick(ctx->store, ctx->cfg, ctx->now)) < 0)
+		return rc;
+	if ((rc = dun_outbox_reconcile(&run->ob, ctx->now)) == 0 &&
+	    (rc = dun_outbox_copy_pending(&run->ob, ctx->now)) == 0 &&
+	    (rc = run_retries(run)) == 0)
+		rc = run_due(run);
+	return rc;
+}
+
+int
+cli_send_pass(struct cli_ctx *ctx, struct dun_outbox_transport *tx,
+    struct dun_outbox_stats *stats)
+{
+	struct send_run run;
+	int rc;
+
+	if (!outbound_linked())
+		return dun_error_set(DUN_ERROR, "this build has no scheduler");
+	memset(&run, 0, sizeof(run));
+	run.ctx = ctx;
+	rc = send_pass(&run, tx);
+	*stats = run.ob.stats;
+	return rc;
 }
 
 static int
@@ -408,18 +443,15 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 		dun_outbox_init(&run.ob, ctx->store, ctx->cfg, &tx);
 		if ((rc = dun_store_begin(ctx->store)) < 0)
 			return cli_fail(rc);
-		rc = run_due(&run);
+		if ((rc = dun_cases_tick(ctx->store, ctx->cfg, ctx->now)) >= 0)
+			rc = run_due(&run);
 		dun_store_rollback(ctx->store);
 		return finish(&run, rc);
 	}
-	if ((rc = take_lock(ctx, &lock_fd)) != 0)
+	if ((rc = cli_send_lock(ctx, &lock_fd)) != 0)
 		return rc;
 	dun_outbox_net_open(&tx, ctx->cfg);
-	dun_outbox_init(&run.ob, ctx->store, ctx->cfg, &tx);
-	if ((rc = dun_outbox_reconcile(&run.ob, ctx->now)) == 0 &&
-	    (rc = dun_outbox_copy_pending(&run.ob, ctx->now)) == 0 &&
-	    (rc = run_retries(&run)) == 0)
-		rc = run_due(&run);
+	rc = send_pass(&run, &tx);
 	rc = finish(&run, rc);
 	dun_outbox_net_close(&tx);
 	close(lock_fd);
