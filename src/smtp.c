@@ -443,7 +443,7 @@ dun_smtp_send(struct dun_smtp *s, struct dun_smtp_result *res,
     size_t len, dun_smtp_commit_fn commit, void *arg)
 {
 	struct curl_slist *list = NULL, *tmp;
-	char *mail_from = NULL, *a;
+	char *mail_from = NULL, *a = NULL;
 	dun_retry_t retry = DUN_RETRY_NONE;
 	CURLcode cc;
 	size_t i, accepted = 0, deferred = 0;
