@@ -46,6 +46,14 @@ int cli_usage(const char *cmd_name);
 /* Resets getopt for a subcommand's own options. */
 void cli_getopt_reset(void);
 
+struct dun_outbox_transport;
+struct dun_outbox_stats;
+/* `send`'s lock on the store, and one pass of it (cmd_send.c), which
+ * `run` repeats. */
+int cli_send_lock(struct cli_ctx *ctx, int *fd_out);
+int cli_send_pass(struct cli_ctx *ctx, struct dun_outbox_transport *tx,
+	struct dun_outbox_stats *stats);
+
 /* Each subcommand. */
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_init(struct cli_ctx *ctx, int argc, char **argv);
@@ -58,5 +66,6 @@ int cmd_queue(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_resolve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif
