@@ -66,13 +66,17 @@ dun_trail_blob_path(struct dun_store *store, const char *sha256)
 	    sha256 + 2);
 }
 
-int
-dun_trail_put_blob(struct dun_store *store, char sha_out[65],
-    const void *data, size_t len, dun_time_t now)
+/* Set when a blob was written without an fsync; cleared by a sync. The
+ * CLI runs one store at a time, so one flag is enough. */
+static int blobs_unsynced;
+
+static int
+put_blob(struct dun_store *store, char sha_out[65], const void *data,
+    size_t len, dun_time_t now, int sync)
 {
-	char *path, *dir;
+	char *path, *dir, *tmp = NULL;
 	struct stat st;
-	int rc = 0;
+	int rc = 0, fd;
 
 	dun_sha256_hex(sha_out, data, len);
 	path = dun_trail_blob_path(store, sha_out);
@@ -83,22 +87,90 @@ dun_trail_put_blob(struct dun_store *store, char sha_out[65],
 	}
 	/* Same name, same bytes: an existing file of the right size is
 	 * the same content (verify checks it). */
-	if (stat(path, &st) < 0 || (size_t)st.st_size != len) {
+	if (stat(path, &st) == 0 && (size_t)st.st_size == len)
+		goto record;
+	if (sync) {
 		if ((rc = dun_file_write_atomic(path, data, len, 0600)) < 0)
 			goto cleanup;
 		/* Make the rename durable before the store refers to it. */
-		{
-			int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-			if (dfd >= 0) {
-				fsync(dfd);
-				close(dfd);
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+		goto record;
+	}
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0) {
+		rc = dun_error_set_errno(DUN_EIO, "%s", tmp);
+		goto cleanup;
+	}
+	{
+		const char *p = data;
+		size_t left = len;
+		while (left > 0) {
+			ssize_t n = write(fd, p, left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				rc = dun_error_set_errno(DUN_EIO, "%s: write",
+				    tmp);
+				break;
 			}
+			p += n;
+			left -= (size_t)n;
 		}
 	}
+	if (close(fd) < 0 && rc == 0)
+		rc = dun_error_set_errno(DUN_EIO, "%s: close", tmp);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = dun_error_set_errno(DUN_EIO, "rename %s", path);
+	if (rc < 0) {
+		unlink(tmp);
+		goto cleanup;
+	}
+	blobs_unsynced = 1;
+record:
 	rc = dun_store_blob_add(store, sha_out, len, now);
 cleanup:
+	free(tmp);
 	free(path);
 	free(dir);
+	return rc;
+}
+
+int
+dun_trail_put_blob(struct dun_store *store, char sha_out[65],
+    const void *data, size_t len, dun_time_t now)
+{
+	return put_blob(store, sha_out, data, len, now, 1);
+}
+
+int
+dun_trail_put_blob_deferred(struct dun_store *store, char sha_out[65],
+    const void *data, size_t len, dun_time_t now)
+{
+	return put_blob(store, sha_out, data, len, now, 0);
+}
+
+int
+dun_trail_sync(struct dun_store *store)
+{
+	int fd, rc = 0;
+
+	if (!blobs_unsynced)
+		return 0;
+	if ((fd = open(dun_store_blob_dir(store), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		return dun_error_set_errno(DUN_EIO, "%s",
+		    dun_store_blob_dir(store));
+	/* One syncfs covers every file and rename since the last sync. */
+	if (syncfs(fd) < 0)
+		rc = dun_error_set_errno(DUN_EIO, "syncfs %s",
+		    dun_store_blob_dir(store));
+	close(fd);
+	if (rc == 0)
+		blobs_unsynced = 0;
 	return rc;
 }
 

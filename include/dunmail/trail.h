@@ -40,6 +40,15 @@ void dun_trail_hash(char out[65], const struct dun_event *ev);
  */
 int dun_trail_put_blob(struct dun_store *store, char sha_out[65],
 	const void *data, size_t len, dun_time_t now);
+/*
+ * The same, without waiting for the disk: the file is written and renamed
+ * but not fsynced. Call dun_trail_sync() before committing anything that
+ * refers to it; one sync then covers a whole batch.
+ */
+int dun_trail_put_blob_deferred(struct dun_store *store, char sha_out[65],
+	const void *data, size_t len, dun_time_t now);
+/* Makes every deferred blob durable (one syncfs on the blob directory). */
+int dun_trail_sync(struct dun_store *store);
 /* Reads a stored blob back; caller frees. */
 int dun_trail_get_blob(struct dun_store *store, char **out, size_t *len_out,
 	const char *sha256);
