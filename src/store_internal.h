@@ -13,6 +13,7 @@ struct dun_store {
 	char *blob_dir;  /* owned */
 	int tx_depth;
 	int tx_failed;   /* an inner level failed: the outer one rolls back */
+	int blobs_dirty; /* blob files written but not yet synced */
 };
 
 /* Prepares sql; on failure sets the error and returns NULL. */

@@ -66,10 +66,6 @@ dun_trail_blob_path(struct dun_store *store, const char *sha256)
 	    sha256 + 2);
 }
 
-/* Set when a blob was written without an fsync; cleared by a sync. The
- * CLI runs one store at a time, so one flag is enough. */
-static int blobs_unsynced;
-
 static int
 put_blob(struct dun_store *store, char sha_out[65], const void *data,
     size_t len, dun_time_t now, int sync)
@@ -129,7 +125,7 @@ put_blob(struct dun_store *store, char sha_out[65], const void *data,
 		unlink(tmp);
 		goto cleanup;
 	}
-	blobs_unsynced = 1;
+	dun_store__blobs_dirty(store);
 record:
 	rc = dun_store_blob_add(store, sha_out, len, now);
 cleanup:
@@ -156,22 +152,7 @@ dun_trail_put_blob_deferred(struct dun_store *store, char sha_out[65],
 int
 dun_trail_sync(struct dun_store *store)
 {
-	int fd, rc = 0;
-
-	if (!blobs_unsynced)
-		return 0;
-	if ((fd = open(dun_store_blob_dir(store), O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0)
-		return dun_error_set_errno(DUN_EIO, "%s",
-		    dun_store_blob_dir(store));
-	/* One syncfs covers every file and rename since the last sync. */
-	if (syncfs(fd) < 0)
-		rc = dun_error_set_errno(DUN_EIO, "syncfs %s",
-		    dun_store_blob_dir(store));
-	close(fd);
-	if (rc == 0)
-		blobs_unsynced = 0;
-	return rc;
+	return dun_store_sync_blobs(store);
 }
 
 int

@@ -89,7 +89,9 @@ const char *dun_store_path(const struct dun_store *store);
 /* Directory for raw message files, named by SHA-256: "<db>.blobs". */
 const char *dun_store_blob_dir(const struct dun_store *store);
 
-/* Transactions nest by depth; only the outermost commits. */
+/* Transactions nest by depth; only the outermost commits. Before it
+ * does, blob files written without a sync are made durable (one syncfs),
+ * so a committed row never refers to a file a crash could lose. */
 int dun_store_begin(struct dun_store *store);
 int dun_store_commit(struct dun_store *store);
 void dun_store_rollback(struct dun_store *store);
@@ -219,9 +221,54 @@ int dun_store_event_foreach(struct dun_store *store, int64_t case_id,
 int64_t dun_store_event_count(struct dun_store *store);
 
 /* Blobs: which SHA-256 files the store refers to (for verify). */
+/* Notes a blob file written without fsync (trail.c); the next outermost
+ * commit, or dun_store_sync_blobs(), makes it durable. */
+void dun_store__blobs_dirty(struct dun_store *store);
+int dun_store_sync_blobs(struct dun_store *store);
 int dun_store_blob_add(struct dun_store *store, const char *sha256,
 	size_t size, dun_time_t now);
 int dun_store_blob_foreach(struct dun_store *store,
 	int (*fn)(const char *sha256, int64_t size, void *arg), void *arg);
+
+/*
+ * Outbound planning (src/store_outbound.c), for the scheduler and the
+ * composer.
+ */
+/* Reminder send times (kinds reminder and promise_broken, sent or
+ * possibly sent) to a debtor at or after since, newest first. */
+int dun_store_reminder_times(struct dun_store *store, dun_time_t **out,
+	size_t *count, int64_t debtor_id, dun_time_t since);
+
+/* An answer the state machine asked for (a "send" in a case's trail
+ * event, or next_action send_copy) that no outbound message of that
+ * template has answered yet. */
+struct dun_store_answer {
+	int64_t case_id;
+	char template[32];
+	dun_time_t at;      /* when it was asked for */
+};
+/* The debtor's unanswered answers asked for at or after since, at most
+ * one per case (the newest). */
+int dun_store_answers_pending(struct dun_store *store,
+	struct dun_store_answer **out, size_t *count, int64_t debtor_id,
+	dun_time_t since);
+
+/* The newest outbound message to the debtor (sent or possibly sent)
+ * created at or after since: its Message-ID, References and token, all
+ * owned by the caller. DUN_ENOTFOUND if there is none. */
+int dun_store_thread_last(struct dun_store *store, char **message_id_out,
+	char **refs_out, char **token_out, int64_t debtor_id,
+	dun_time_t since);
+
+/* *pending_out = 1 if an inbound message from the debtor is stored but
+ * not yet classified and applied. */
+int dun_store_reply_pending(struct dun_store *store, int *pending_out,
+	int64_t debtor_id);
+
+/* The date of the newest promise for a case, from its trail when the
+ * case row no longer holds it (a broken promise clears it): the promise
+ * event's follow-up time and the grace it was given. */
+int dun_store_case_promise_followup(struct dun_store *store,
+	dun_time_t *next_at_out, int64_t case_id);
 
 #endif

@@ -42,8 +42,8 @@ int dun_trail_put_blob(struct dun_store *store, char sha_out[65],
 	const void *data, size_t len, dun_time_t now);
 /*
  * The same, without waiting for the disk: the file is written and renamed
- * but not fsynced. Call dun_trail_sync() before committing anything that
- * refers to it; one sync then covers a whole batch.
+ * but not fsynced. The store's next outermost commit syncs first (one
+ * syncfs for the whole batch), or call dun_trail_sync().
  */
 int dun_trail_put_blob_deferred(struct dun_store *store, char sha_out[65],
 	const void *data, size_t len, dun_time_t now);

@@ -162,6 +162,30 @@ test_trail__catches_edited_message_file(void **state)
 	free(path);
 }
 
+static void
+test_trail__deferred_blobs_sync_on_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_verify_report r;
+	char sha[65], *data = NULL;
+	size_t len;
+	int i;
+
+	assert_int_equal(dun_store_begin(f->store), 0);
+	for (i = 0; i < 50; i++) {
+		char *raw = xasprintf("Subject: %d\r\n\r\nbody %d\r\n", i, i);
+		assert_int_equal(dun_trail_put_blob_deferred(f->store, sha, raw,
+		    strlen(raw), 2000), 0);
+		free(raw);
+	}
+	assert_int_equal(dun_store_commit(f->store), 0);
+	assert_int_equal(dun_trail_get_blob(f->store, &data, &len, sha), 0);
+	assert_memory_equal(data, "Subject: 49\r\n\r\nbody 49\r\n", len);
+	free(data);
+	assert_int_equal(dun_trail_verify(f->store, &r), 0);
+	assert_int_equal(r.blobs, 51);
+}
+
 int
 main(void)
 {
@@ -178,6 +202,8 @@ main(void)
 		    test_trail__catches_reordered_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_trail__catches_edited_message_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_trail__deferred_blobs_sync_on_commit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
