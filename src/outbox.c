@@ -31,6 +31,7 @@ static const char *const kind_names[] = {
 	[DUN_OUT_DISPUTE_ACK] = "dispute_ack",
 	[DUN_OUT_HARDSHIP_OFFER] = "hardship_offer",
 	[DUN_OUT_INVOICE_COPY] = "invoice_copy",
+	[DUN_OUT_FORWARD] = "forward",
 };
 
 const char *

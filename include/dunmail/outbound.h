@@ -28,6 +28,7 @@ enum dun_out_kind {
 	DUN_OUT_DISPUTE_ACK,
 	DUN_OUT_HARDSHIP_OFFER,
 	DUN_OUT_INVOICE_COPY,
+	DUN_OUT_FORWARD,         /* a reply forwarded to the people (workflow) */
 };
 
 /* One message due now: one debtor, one template, one or more cases. */
@@ -70,6 +71,13 @@ int dun_outbound_prepare(struct dun_store *store,
 	const struct dun_config *cfg, dun_time_t now,
 	const struct dun_out_batch *batch, struct dun_out_message *out);
 void dun_out_message_free(struct dun_out_message *msg);
+
+/* As dun_outbound_prepare, for `dunmail preview`: the Message-ID (marked
+ * "preview") and a new thread's token derive from the batch and now, so
+ * the same question gives the same bytes; nothing is stored. */
+int dun_outbound_preview(struct dun_store *store,
+	const struct dun_config *cfg, dun_time_t now,
+	const struct dun_out_batch *batch, struct dun_out_message *out);
 
 /*
  * Right before sending: 1 if the batch may still go, 0 if a stop

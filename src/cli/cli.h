@@ -62,10 +62,14 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_cases(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_show(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_send(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_plan(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_preview(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_classify(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_queue(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_resolve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_poll(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

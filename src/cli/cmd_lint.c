@@ -4,7 +4,21 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dunmail/classify.h"
 #include "dunmail/config.h"
+#include "dunmail/render.h"
+
+/* Every rules file: bad patterns, classes, weights, duplicate ids. */
+static void
+lint_rules(const struct dun_config *cfg, struct dun_diags *diags)
+{
+	struct dun_rules *rules = NULL;
+	char *dir = xasprintf("%s/rules", cfg->templates_dir);
+
+	(void)dun_rules_load(&rules, dir, diags);
+	dun_rules_free(rules);
+	free(dir);
+}
 
 int
 cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
@@ -27,6 +41,8 @@ cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 	if (cfg) {
 		/* Templates and rules are checked by their modules once they
 		 * exist; see lint_hooks in this file's history. */
+		dun_render_lint(cfg, &diags);
+		lint_rules(cfg, &diags);
 	}
 	dun_diags_print(&diags);
 	if (diags.count == 0)

@@ -176,7 +176,10 @@ retry_row(struct send_run *run, const struct dun_outbox_row *row)
 		    "again with today's figures");
 	if ((rc = dun_store_debtor_get(ctx->store, &d, row->debtor_id)) < 0)
 		return rc;
-	go = dun_outbox_in_window(&ctx->cfg->policy, d->timezone, d->region,
+	/* A forward to our own people goes at once, whatever the debtor's
+	 * local time. */
+	go = strcmp(row->kind, "forward") == 0 ||
+	    dun_outbox_in_window(&ctx->cfg->policy, d->timezone, d->region,
 	    ctx->now);
 	dun_debtor_free(d);
 	if (!go) {

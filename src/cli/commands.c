@@ -31,6 +31,26 @@ const struct cli_cmd cli_cmds[] = {
 	  "dunmail show INVOICE [--json]",
 	  "Shows the case for invoice INVOICE: debtor, contacts, amounts,\n"
 	  "state, next action and every event of its trail in order." },
+	{ "plan", cmd_plan, "what each open case gets next, when, and why",
+	  "dunmail plan [--now TIME] [--json]",
+	  "For every open case, the next message the scheduler would send\n"
+	  "(reminder stage or answer), when (in the debtor's own time zone),\n"
+	  "and why: for example 'overdue_1 at 2026-11-16 09:00 Asia/Shanghai',\n"
+	  "'held: window opens Monday 09:00', 'gap: last reminder 3 days ago',\n"
+	  "'stopped: disputed'. Cases due now that go in one email to their\n"
+	  "debtor are marked so. --now asks the question for another time.\n"
+	  "Changes nothing. --json prints one object per case per line; the\n"
+	  "keys are listed in docs/policy.md." },
+	{ "preview", cmd_preview, "print the email a case would get next",
+	  "dunmail preview INVOICE [--stage STAGE] [--now TIME]",
+	  "Writes to stdout the exact message (RFC 5322, with its PDFs) that\n"
+	  "the case of invoice INVOICE would get next: the stage it is at or\n"
+	  "will reach next, at the time it would go, together with the\n"
+	  "debtor's other invoices that would be in the same email. --stage\n"
+	  "shows a given stage or answer template (overdue_2, dispute_ack,\n"
+	  "...) now instead. Nothing is sent and the store is not changed; the\n"
+	  "Message-ID is marked 'preview'. Save it as a .eml file to open it\n"
+	  "in a mail program." },
 	{ "send", cmd_send, "send the reminders that are due now",
 	  "dunmail send [--now TIME] [--dry-run]",
 	  "Sends what is due at TIME (default now): first settles what an\n"
@@ -47,6 +67,42 @@ const struct cli_cmd cli_cmds[] = {
 	  "(EX_TEMPFAIL) when some messages failed temporarily and will be\n"
 	  "retried, 78 (EX_CONFIG) or another non-zero code when the config,\n"
 	  "TLS or login is wrong. See docs/sending.md." },
+	{ "poll", cmd_poll, "read replies over IMAP, classify, match, file",
+	  "dunmail poll [--idle] [--json]",
+	  "Fetches new mail from [imap] mailbox, stores every message byte for\n"
+	  "byte (by SHA-256) before anything else, then parses it, strips the\n"
+	  "quoted original, detects bounces and auto-replies, classifies it,\n"
+	  "matches it to cases (thread, case token, invoice number, sender),\n"
+	  "hands it to a person when it must, and files it into a folder per\n"
+	  "outcome under [imap] folder_root (Dunning/Promise, Dunning/Dispute,\n"
+	  "Dunning/Needs attention, ...). TLS is verified before LOGIN.\n"
+	  "A run killed at any point loses nothing and processes nothing\n"
+	  "twice: the next run finishes it. Only one poller runs per store.\n\n"
+	  "Without --idle it makes one pass and exits (for cron). With --idle\n"
+	  "it stays connected with IDLE (re-issued before [imap] idle_seconds),\n"
+	  "polls every minute on a server without IDLE, reconnects with a\n"
+	  "capped, jittered backoff, and exits cleanly on SIGTERM or SIGINT.\n"
+	  "--json prints the summary as one JSON object. See docs/inbound.md." },
+	{ "classify", cmd_classify, "classify reply messages (no store changes)",
+	  "dunmail classify [--json] [--tz ZONE] [--locale L] [--rules DIR]\n"
+	  "                 [--files-from LIST] FILE...",
+	  "Runs the inbound pipeline on raw RFC 5322 messages (MIME, charsets,\n"
+	  "quote and signature stripping, bounce and auto-reply detection) and\n"
+	  "classifies each one as promise_to_pay, dispute, hardship, paid,\n"
+	  "opt_out, wrong_contact, invoice_request, auto_reply, bounce or\n"
+	  "unknown, with the rule that decided, the matched words, a\n"
+	  "confidence, the promised date, the amount and the invoice numbers.\n"
+	  "Nothing is stored and nothing is sent.\n"
+	  "--json prints one JSON object per file per line (the keys are a\n"
+	  "stable contract, listed in docs/classify.md). --tz is the sender's\n"
+	  "IANA time zone for \"by Friday\" (default: the Date header's own\n"
+	  "offset). --locale en-GB, en-US or zh reads numeric dates like 03/04;\n"
+	  "without it they are left empty and flagged. --rules DIR uses other\n"
+	  "rules files (default: the config's templates/rules, else the ones\n"
+	  "shipped with dunmail). --files-from LIST reads file names, one a\n"
+	  "line, from LIST (- for stdin). A file that cannot be read or parsed\n"
+	  "is reported as unknown with an \"error\" key and the run goes on;\n"
+	  "the exit status is then 66 (EX_NOINPUT) if a file could not be read." },
 	{ "queue", cmd_queue, "what waits for a person, oldest first",
 	  "dunmail queue [--json]",
 	  "Lists the replies and cases handed to a person (disputes,\n"
@@ -76,6 +132,15 @@ const struct cli_cmd cli_cmds[] = {
 	  "replies, decisions), events.jsonl (each event with its hash\n"
 	  "fields), verify.py (rechecks them without dunmail) and SHA256SUMS\n"
 	  "(check with `sha256sum -c SHA256SUMS`)." },
+	{ "run", cmd_run, "run as the agent: IDLE on the mailbox, send when due",
+	  "dunmail run [--interval SECONDS] [--syslog]",
+	  "Runs until SIGTERM. Keeps IMAP IDLE open on the AR mailbox and\n"
+	  "processes each reply as it arrives (classified, matched, applied\n"
+	  "to its cases, filed); sends what falls due, looking at least every\n"
+	  "--interval seconds (default 300) and at once after a reply.\n"
+	  "SIGHUP reloads the config (a bad one is refused and the old kept).\n"
+	  "Logs go to stderr, or to syslog with --syslog; -T adds traces.\n"
+	  "Holds the store's send lock, so no `dunmail send` runs beside it." },
 	{ "help", cmd_help, "describe a command",
 	  "dunmail help [COMMAND]",
 	  "Without a command, lists every command. With one, describes it." },

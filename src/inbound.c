@@ -1,0 +1,1720 @@
+/*
+ * The inbound pipeline: fetch -> store raw -> parse -> classify -> match
+ * -> record -> file. See inbound.h for the order that makes it safe.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dunmail/common.h"
+#include "dunmail/imap.h"
+#include "dunmail/inbound.h"
+#include "dunmail/json.h"
+#include "dunmail/log.h"
+#include "dunmail/store_inbound.h"
+#include "dunmail/trail.h"
+
+/* Fetch at most this many messages, or bytes, per round trip: memory
+ * stays flat however large the mailbox. */
+#define CHUNK_MESSAGES 200
+/* File (MOVE) processed messages in batches of at most this many. */
+#define FILE_BATCH 2000
+#define CHUNK_BYTES (16u << 20)
+/* UIDs listed per round when catching up on a large mailbox. */
+#define LIST_WINDOW 2000
+/* Look up at most this many invoice-number candidates per message. */
+#define MAX_INVOICE_CANDIDATES 64
+#define REMINDER_CACHE 8
+#define BACKOFF_MAX_S 300
+
+struct reminder_cache {
+	char sha256[65];
+	char *text; /* owned */
+};
+
+struct dun_inbound {
+	struct dun_store *store;       /* borrowed */
+	const struct dun_config *cfg;  /* borrowed */
+	struct dun_inbound_opts opts;
+	struct dun_rules *rules;       /* owned */
+	struct dun_imap *imap;         /* owned; NULL when not connected */
+	uint32_t uidvalidity;          /* of the selected mailbox */
+	int rescan;                    /* UIDVALIDITY changed this session */
+	struct reminder_cache cache[REMINDER_CACHE];
+	unsigned cache_next;
+	int lock_fd;                   /* flock: one poller per store */
+	const char *crash_at;          /* DUNMAIL_TEST_CRASH_AT point */
+	long crash_count;
+};
+
+/* Milliseconds on the monotonic clock: for the stats only, never for a
+ * decision (those take `now`). */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static dun_time_t
+ib_now(struct dun_inbound *ib)
+{
+	return ib->opts.clock ? ib->opts.clock(ib->opts.clock_arg) :
+	    ib->opts.now;
+}
+
+static int
+ib_stopped(struct dun_inbound *ib)
+{
+	return ib->opts.stop && *ib->opts.stop;
+}
+
+/*
+ * Test hook: DUNMAIL_TEST_CRASH_AT=POINT[:N] kills the process with
+ * SIGKILL the Nth time (default first) it passes POINT: stored,
+ * processed, moved, filed. Used by the crash tests only.
+ */
+static void
+crash_point(struct dun_inbound *ib, const char *point)
+{
+	size_t n;
+
+	if (ib->crash_at == NULL)
+		return;
+	n = strlen(point);
+	if (strncmp(ib->crash_at, point, n) != 0 ||
+	    (ib->crash_at[n] != '\0' && ib->crash_at[n] != ':'))
+		return;
+	if (--ib->crash_count <= 0) {
+		log_warnx("DUNMAIL_TEST_CRASH_AT: killing myself at %s", point);
+		raise(SIGKILL);
+	}
+}
+
+int
+dun_inbound_on_reply(struct dun_store *store, const struct dun_config *cfg,
+    dun_time_t now, const struct dun_inbound_reply *reply, void *arg)
+{
+	(void)store;
+	(void)cfg;
+	(void)now;
+	(void)reply;
+	(void)arg;
+	return 0;
+}
+
+int
+dun_inbound_new(struct dun_inbound **out, struct dun_store *store,
+    const struct dun_config *cfg, const struct dun_inbound_opts *opts)
+{
+	struct dun_inbound *ib;
+	struct dun_diags diags = { 0 };
+	char *dir, *lock;
+	const char *crash;
+	int rc;
+
+	*out = NULL;
+	ib = xcalloc(1, sizeof(*ib));
+	ib->store = store;
+	ib->cfg = cfg;
+	if (opts)
+		ib->opts = *opts;
+	if (ib->opts.on_reply == NULL)
+		ib->opts.on_reply = dun_inbound_on_reply;
+	if (ib->opts.poll_interval_s <= 0)
+		ib->opts.poll_interval_s = 60;
+	dir = xasprintf("%s/rules", cfg->templates_dir);
+	rc = dun_rules_load(&ib->rules, dir, &diags);
+	free(dir);
+	if (rc < 0) {
+		if (diags.count)
+			dun_diags_print(&diags);
+		dun_diags_free(&diags);
+		free(ib);
+		return rc;
+	}
+	dun_diags_free(&diags);
+	/* One poller per store: two would both file the same messages. */
+	lock = xasprintf("%s.poll.lock", dun_store_path(store));
+	ib->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (ib->lock_fd < 0 || flock(ib->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? dun_error_set(DUN_EEXISTS,
+		    "another dunmail poll is running on %s (lock %s); "
+		    "nothing done", dun_store_path(store), lock) :
+		    dun_error_set_errno(DUN_EIO, "cannot lock %s", lock);
+		dun_error_set_retry(DUN_RETRY_TEMP);
+		free(lock);
+		dun_rules_free(ib->rules);
+		if (ib->lock_fd >= 0)
+			close(ib->lock_fd);
+		free(ib);
+		return rc;
+	}
+	free(lock);
+	if ((crash = getenv("DUNMAIL_TEST_CRASH_AT")) && *crash) {
+		const char *colon = strchr(crash, ':');
+		ib->crash_at = crash;
+		ib->crash_count = colon ? strtol(colon + 1, NULL, 10) : 1;
+	}
+	srandom((unsigned)getpid() ^ (unsigned)(uintptr_t)ib);
+	*out = ib;
+	return 0;
+}
+
+void
+dun_inbound_free(struct dun_inbound *ib)
+{
+	size_t i;
+
+	if (ib == NULL)
+		return;
+	dun_imap_close(ib->imap);
+	dun_rules_free(ib->rules);
+	close(ib->lock_fd); /* releases the lock */
+	for (i = 0; i < REMINDER_CACHE; i++)
+		free(ib->cache[i].text);
+	free(ib);
+}
+
+char *
+dun_inbound_folder(const char *root, enum dun_class cls, int needs_attention)
+{
+	const char *leaf;
+
+	if (needs_attention)
+		leaf = "Needs attention";
+	else switch (cls) {
+	case DUN_CLASS_PROMISE_TO_PAY: leaf = "Promise"; break;
+	case DUN_CLASS_DISPUTE: leaf = "Dispute"; break;
+	case DUN_CLASS_HARDSHIP: leaf = "Hardship"; break;
+	case DUN_CLASS_PAID: leaf = "Paid"; break;
+	case DUN_CLASS_OPT_OUT: leaf = "Opt-out"; break;
+	case DUN_CLASS_WRONG_CONTACT: leaf = "Wrong contact"; break;
+	case DUN_CLASS_INVOICE_REQUEST: leaf = "Invoice request"; break;
+	case DUN_CLASS_AUTO_REPLY: leaf = "Auto-reply"; break;
+	case DUN_CLASS_BOUNCE: leaf = "Bounce"; break;
+	default: leaf = "Needs attention"; break;
+	}
+	if (root == NULL || *root == '\0')
+		return xstrdup(leaf);
+	return xasprintf("%s/%s", root, leaf);
+}
+
+/* --- reading raw headers (for what parse.h does not carry) ----------- */
+
+/* The first value of header name in the raw message, unfolded; NULL if
+ * absent. Only the header block is read, at most 64 KiB of it. */
+static char *
+raw_header(const char *data, size_t len, const char *name)
+{
+	size_t nlen = strlen(name), i = 0, lim = len < 65536 ? len : 65536;
+	struct dun_buf v = DUN_BUF_INIT;
+
+	dun_buf_init(&v, 1024);
+	while (i < lim) {
+		size_t eol = i;
+		while (eol < lim && data[eol] != '\n')
+			eol++;
+		if (eol == i || (eol == i + 1 && data[i] == '\r'))
+			break; /* end of the header block */
+		if (eol - i > nlen && data[i + nlen] == ':' &&
+		    strncasecmp(data + i, name, nlen) == 0) {
+			size_t j = i + nlen + 1;
+			for (;;) {
+				size_t end = eol;
+				if (end > j && data[end - 1] == '\r')
+					end--;
+				if (dun_buf_add(&v, data + j, end - j) < 0)
+					break;
+				j = eol + 1;
+				if (j >= lim || (data[j] != ' ' &&
+				    data[j] != '\t'))
+					break;
+				eol = j;
+				while (eol < lim && data[eol] != '\n')
+					eol++;
+			}
+			{
+				char *t = dun_str_trim(v.data ? v.data : "");
+				char *r = xstrdup(t);
+				dun_buf_free(&v);
+				return r;
+			}
+		}
+		i = eol + 1;
+	}
+	dun_buf_free(&v);
+	return NULL;
+}
+
+/* "<id>" or "id" -> "id" (owned). */
+static char *
+strip_angle(const char *s)
+{
+	const char *a = strchr(s, '<'), *b;
+
+	if (a && (b = strchr(a, '>')) != NULL)
+		return xstrndup(a + 1, (size_t)(b - a - 1));
+	return xstrdup(s);
+}
+
+/* --- case tokens: DUN-[A-Z0-9]{6,} ----------------------------------- */
+
+static size_t
+find_tokens(const char *text, char tokens[][40], size_t max, size_t have)
+{
+	const char *p = text;
+
+	while (text && (p = strcasestr(p, "DUN-")) != NULL && have < max) {
+		const char *q = p + 4;
+		size_t n = 0, k;
+		int dup = 0;
+		if (p > text && isalnum((unsigned char)p[-1])) {
+			p = q;
+			continue;
+		}
+		while (isalnum((unsigned char)q[n]) && n < 32)
+			n++;
+		if (n >= 6) {
+			char tok[40];
+			snprintf(tok, sizeof(tok), "DUN-%.*s", (int)n, q);
+			for (k = 4; tok[k]; k++)
+				tok[k] = (char)toupper((unsigned char)tok[k]);
+			for (k = 0; k < have; k++)
+				dup |= strcmp(tokens[k], tok) == 0;
+			if (!dup)
+				snprintf(tokens[have++], 40, "%s", tok);
+		}
+		p = q + n;
+	}
+	return have;
+}
+
+/* --- matching --------------------------------------------------------- */
+
+struct match {
+	int64_t debtor_id;
+	int64_t *cases;          /* owned */
+	size_t ncases;
+	const char *method;      /* static */
+	int64_t out_id;          /* the message of ours it answers, or 0 */
+	char out_sha[65];
+	char token[40];
+	int named;               /* restricted to invoices it named */
+	char *named_list;        /* owned; JSON array of invoice numbers */
+};
+
+static void
+match_clear(struct match *m)
+{
+	free(m->cases);
+	free(m->named_list);
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+add_case(struct match *m, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < m->ncases; i++)
+		if (m->cases[i] == id)
+			return;
+	m->cases = xreallocarray(m->cases, m->ncases + 1, sizeof(int64_t));
+	m->cases[m->ncases++] = id;
+}
+
+/* Matches to the sent message out_id: its debtor and cases. */
+static int
+match_sent(struct dun_inbound *ib, struct match *m, int64_t out_id,
+    int64_t debtor_id, const char *sha, const char *method)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = dun_store_message_case_ids(ib->store, &ids, &n, out_id)) < 0)
+		return rc;
+	m->out_id = out_id;
+	m->debtor_id = debtor_id;
+	snprintf(m->out_sha, sizeof(m->out_sha), "%s", sha);
+	m->method = method;
+	for (i = 0; i < n; i++)
+		add_case(m, ids[i]);
+	free(ids);
+	return 0;
+}
+
+/* In-Reply-To, then References from the newest. */
+static int
+match_thread(struct dun_inbound *ib, struct match *m, const char *irt,
+    const char *refs)
+{
+	char **ids = NULL, *copy, *tok, *save = NULL, sha[65];
+	size_t n = 0, first_ref, i, j;
+	int64_t out_id, debtor_id;
+	int rc = 0;
+
+	if (irt && *irt) {
+		ids = xreallocarray(ids, n + 1, sizeof(char *));
+		ids[n++] = xstrdup(irt);
+	}
+	first_ref = n;
+	copy = xstrdup(refs ? refs : "");
+	for (tok = strtok_r(copy, " \t", &save); tok && n < 64;
+	    tok = strtok_r(NULL, " \t", &save)) {
+		ids = xreallocarray(ids, n + 1, sizeof(char *));
+		ids[n++] = strip_angle(tok);
+	}
+	free(copy);
+	/* References lists the oldest first: newest first, please. */
+	for (i = first_ref, j = n; i + 1 < j; i++, j--) {
+		char *t = ids[i];
+		ids[i] = ids[j - 1];
+		ids[j - 1] = t;
+	}
+	for (i = 0; i < n && m->method == NULL && rc == 0; i++) {
+		rc = dun_store_outmsg_by_message_id(ib->store, &out_id,
+		    &debtor_id, sha, ids[i]);
+		if (rc == 0)
+			rc = match_sent(ib, m, out_id, debtor_id, sha,
+			    "thread");
+		else if (rc == DUN_ENOTFOUND)
+			rc = 0;
+	}
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return rc;
+}
+
+static int
+match_token(struct dun_inbound *ib, struct match *m, const char *header,
+    const char *subject, const char *body)
+{
+	char tokens[8][40], sha[65];
+	size_t n = 0, i;
+	int64_t out_id, debtor_id;
+	int rc = 0;
+
+	n = find_tokens(header, tokens, 8, n);
+	n = find_tokens(subject, tokens, 8, n);
+	n = find_tokens(body, tokens, 8, n);
+	for (i = 0; i < n && m->method == NULL && rc == 0; i++) {
+		rc = dun_store_outmsg_by_token(ib->store, &out_id, &debtor_id,
+		    sha, tokens[i]);
+		if (rc == 0) {
+			rc = match_sent(ib, m, out_id, debtor_id, sha, "token");
+			snprintf(m->token, sizeof(m->token), "%s", tokens[i]);
+		} else if (rc == DUN_ENOTFOUND)
+			rc = 0;
+	}
+	return rc;
+}
+
+/* Word-like runs with a digit: invoice-number candidates. */
+static size_t
+invoice_candidates(const char *text, char ***out, size_t have)
+{
+	const char *p = text;
+
+	while (p && *p && have < MAX_INVOICE_CANDIDATES) {
+		const char *s;
+		size_t n;
+		int digit = 0;
+		while (*p && !(isalnum((unsigned char)*p)))
+			p++;
+		s = p;
+		while (*p && (isalnum((unsigned char)*p) || *p == '-' ||
+		    *p == '_' || *p == '/' || *p == '.'))
+			digit |= isdigit((unsigned char)*p++);
+		n = (size_t)(p - s);
+		while (n > 0 && (s[n - 1] == '.' || s[n - 1] == '-' ||
+		    s[n - 1] == '/'))
+			n--;
+		if (digit && n >= 3 && n <= 40) {
+			size_t k;
+			int dup = 0;
+			for (k = 0; k < have; k++)
+				dup |= strlen((*out)[k]) == n &&
+				    strncmp((*out)[k], s, n) == 0;
+			if (!dup) {
+				*out = xreallocarray(*out, have + 1,
+				    sizeof(char *));
+				(*out)[have++] = xstrndup(s, n);
+			}
+		}
+	}
+	return have;
+}
+
+/*
+ * Invoices named in text that exist: their cases (of debtor_id only, if
+ * known). Appends numbers to *json.
+ */
+static int
+named_cases(struct dun_inbound *ib, char **names, size_t nnames,
+    int64_t debtor_id, struct match *into, struct dun_buf *json)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < nnames && rc == 0; i++) {
+		struct dun_invoice *inv = NULL;
+		struct dun_case *c = NULL;
+		rc = dun_store_invoice_get(ib->store, &inv, names[i]);
+		if (rc == DUN_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		if (debtor_id == 0)
+			debtor_id = inv->debtor_id;
+		if (inv->debtor_id == debtor_id) {
+			rc = dun_store_case_by_invoice(ib->store, &c,
+			    inv->number);
+			if (rc == 0) {
+				add_case(into, c->id);
+				into->debtor_id = debtor_id;
+				dun_buf_puts(json, json->len > 1 ? ",\"" :
+				    "\"");
+				dun_json_escape(json, inv->number);
+				dun_buf_puts(json, "\"");
+			} else if (rc == DUN_ENOTFOUND)
+				rc = 0;
+			dun_case_free(c);
+		}
+		dun_invoice_free(inv);
+	}
+	return rc;
+}
+
+static void
+free_names(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int
+match_sender(struct dun_inbound *ib, struct match *m, const char *from)
+{
+	struct dun_debtor *d = NULL;
+	struct dun_case_list list;
+	size_t i;
+	int rc;
+
+	if (from == NULL || *from == '\0')
+		return 0;
+	rc = dun_store_debtor_by_email(ib->store, &d, from);
+	if (rc == DUN_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if ((rc = dun_store_case_list(ib->store, &list, -1, d->id)) == 0) {
+		for (i = 0; i < list.count; i++)
+			if (dun_case_state_open(list.items[i]->state))
+				add_case(m, list.items[i]->id);
+		dun_case_list_free(&list);
+		m->debtor_id = d->id;
+		m->method = "sender";
+	}
+	dun_debtor_free(d);
+	return rc;
+}
+
+static int
+sender_is_contact(struct dun_inbound *ib, int64_t debtor_id,
+    const char *from, struct dun_debtor **debtor_out)
+{
+	struct dun_debtor *d = NULL;
+	size_t i;
+	int found = 0;
+
+	*debtor_out = NULL;
+	if (debtor_id == 0 || dun_store_debtor_get(ib->store, &d, debtor_id) < 0)
+		return 0;
+	for (i = 0; from && i < d->nemails; i++)
+		if (strcasecmp(d->emails[i], from) == 0)
+			found = 1;
+	*debtor_out = d;
+	return found;
+}
+
+/* The text/plain of the reminder a reply answers, for the quote guard. */
+static const char *
+reminder_text(struct dun_inbound *ib, const char *sha)
+{
+	struct reminder_cache *slot;
+	struct dun_parsed *p = NULL;
+	char *data = NULL;
+	size_t len, i;
+
+	if (sha == NULL || *sha == '\0')
+		return NULL;
+	for (i = 0; i < REMINDER_CACHE; i++)
+		if (strcmp(ib->cache[i].sha256, sha) == 0)
+			return ib->cache[i].text;
+	if (dun_trail_get_blob(ib->store, &data, &len, sha) < 0)
+		return NULL;
+	slot = &ib->cache[ib->cache_next++ % REMINDER_CACHE];
+	free(slot->text);
+	slot->text = NULL;
+	snprintf(slot->sha256, sizeof(slot->sha256), "%s", sha);
+	if (dun_parse_message(&p, data, len, NULL) == 0 && p && p->body_text)
+		slot->text = xstrdup(p->body_text);
+	dun_parsed_free(p);
+	free(data);
+	return slot->text;
+}
+
+/* --- processing one stored message ------------------------------------ */
+
+static void
+cls_init(struct dun_classification *c, enum dun_class cls, const char *rule,
+    const char *evidence)
+{
+	memset(c, 0, sizeof(*c));
+	c->cls = cls;
+	c->confidence = 1.0;
+	c->rule = xstrdup(rule);
+	c->evidence = xstrdup(evidence ? evidence : "");
+	c->promised_on = DUN_DATE_NONE;
+	c->amount_minor = -1;
+	c->candidates = xstrdup("");
+}
+
+static const char *
+date_locale(struct dun_inbound *ib, const struct dun_debtor *d)
+{
+	if (d && strcmp(d->language, "zh") == 0)
+		return "zh";
+	switch (ib->cfg->ledger.date_order) {
+	case DUN_DATES_DMY: return "en-GB";
+	case DUN_DATES_MDY: return "en-US";
+	default: return NULL;
+	}
+}
+
+struct proc {
+	struct dun_parsed *p;            /* owned; NULL if unparseable */
+	struct dun_classification cls;
+	struct match m;
+	struct dun_debtor *debtor;       /* owned */
+	int sender_contact;
+	int needs_attention;
+	const char *why_attention;       /* hand-off reason if any */
+	char *folder;                    /* owned */
+	char *token_header;              /* owned */
+	char *error;                     /* owned; why unparseable */
+};
+
+static void
+proc_clear(struct proc *pr)
+{
+	dun_parsed_free(pr->p);
+	dun_classification_clear(&pr->cls);
+	match_clear(&pr->m);
+	dun_debtor_free(pr->debtor);
+	free(pr->folder);
+	free(pr->token_header);
+	free(pr->error);
+}
+
+/* Bounces: to our message through its returned headers; the failed
+ * recipients of a hard bounce become invalid contacts. */
+static int
+handle_bounce(struct dun_inbound *ib, struct proc *pr,
+    const struct dun_inmsg *row, dun_time_t now)
+{
+	const struct dun_parsed *p = pr->p;
+	struct dun_trail_ref ref;
+	char sha[65], reason[160];
+	int64_t out_id, debtor_id;
+	size_t i;
+	int rc = 0;
+
+	if (p->bounced_message_id && *p->bounced_message_id) {
+		rc = dun_store_outmsg_by_message_id(ib->store, &out_id,
+		    &debtor_id, sha, p->bounced_message_id);
+		if (rc == 0)
+			rc = match_sent(ib, &pr->m, out_id, debtor_id, sha,
+			    "bounce");
+		else if (rc == DUN_ENOTFOUND)
+			rc = 0;
+	}
+	if (rc < 0 || pr->m.debtor_id == 0)
+		return rc;
+	for (i = 0; i < p->nbounce_rcpts && rc == 0; i++) {
+		const struct dun_bounce_rcpt *r = &p->bounce_rcpts[i];
+		struct dun_buf d = DUN_BUF_INIT;
+		memset(&ref, 0, sizeof(ref));
+		ref.debtor_id = pr->m.debtor_id;
+		ref.message_id = row->id;
+		ref.message_sha256 = row->sha256;
+		dun_json_open(&d);
+		dun_json_str(&d, "recipient", r->recipient);
+		dun_json_str(&d, "status", r->status ? r->status : "");
+		dun_json_str(&d, "action", r->action ? r->action : "");
+		dun_json_bool(&d, "hard", r->hard);
+		dun_json_int(&d, "bounced_message", pr->m.out_id);
+		dun_json_close(&d);
+		if (r->hard) {
+			snprintf(reason, sizeof(reason), "hard bounce %s",
+			    r->status ? r->status : "");
+			rc = dun_store_contact_set_invalid(ib->store,
+			    pr->m.debtor_id, r->recipient, 1, reason);
+			if (rc == DUN_ENOTFOUND)
+				rc = 0;
+			if (rc == 0)
+				rc = dun_trail_append(ib->store, now,
+				    "contact_invalid", &ref, d.data);
+		} else
+			rc = dun_trail_append(ib->store, now, "soft_bounce",
+			    &ref, d.data);
+		dun_buf_free(&d);
+	}
+	return rc;
+}
+
+/* Parse, detect, classify, match: no writes except the bounce marks. */
+static int
+analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
+    const char *data, size_t len, dun_time_t now)
+{
+	struct dun_parse_opts popts;
+	char **names = NULL;
+	size_t nnames = 0, i;
+	int rc;
+
+	memset(&popts, 0, sizeof(popts));
+	popts.max_size = DUN_IMAP_MAX_MESSAGE + 1;
+	pr->token_header = raw_header(data, len, "X-Dunmail-Token");
+	rc = dun_parse_message(&pr->p, data, len, &popts);
+	if (rc < 0 || pr->p == NULL) {
+		pr->error = xstrdup(dun_error_last());
+		dun_parsed_free(pr->p);
+		pr->p = NULL;
+	}
+	if (pr->p && pr->p->parse_error && (pr->p->text == NULL ||
+	    *pr->p->text == '\0')) {
+		pr->error = xstrdup(pr->p->error && *pr->p->error ?
+		    pr->p->error : "the MIME structure is broken");
+	}
+	if (row->truncated) {
+		free(pr->error);
+		pr->error = xasprintf("over the %u MiB size cap (%lld bytes): "
+		    "only the header was stored", DUN_IMAP_MAX_MESSAGE >> 20,
+		    (long long)row->size);
+	}
+
+	if (pr->p && pr->p->auto_kind == DUN_AUTO_BOUNCE) {
+		cls_init(&pr->cls, DUN_CLASS_BOUNCE, pr->p->bounce_hard ?
+		    "parse:bounce_hard" : "parse:bounce_soft",
+		    pr->p->auto_evidence);
+		if ((rc = handle_bounce(ib, pr, row, now)) < 0)
+			return rc;
+	}
+	/* Thread, then token: both name the reminder it answers. */
+	if (pr->p && pr->m.method == NULL &&
+	    (rc = match_thread(ib, &pr->m, pr->p->in_reply_to,
+	    pr->p->references)) < 0)
+		return rc;
+	if (pr->p && pr->m.method == NULL &&
+	    (rc = match_token(ib, &pr->m, pr->token_header, pr->p->subject,
+	    pr->p->body_text)) < 0)
+		return rc;
+	if (pr->p && pr->m.out_sha[0] && pr->p->body_text) {
+		const char *rt = reminder_text(ib, pr->m.out_sha);
+		if (rt) {
+			char *own = dun_quote_strip(pr->p->body_text, rt);
+			if (own) {
+				free(pr->p->text);
+				pr->p->text = own;
+			}
+		}
+	}
+	if (pr->m.debtor_id)
+		sender_is_contact(ib, pr->m.debtor_id, NULL, &pr->debtor);
+
+	if (pr->p && pr->p->auto_kind == DUN_AUTO_REPLY)
+		cls_init(&pr->cls, DUN_CLASS_AUTO_REPLY, "parse:auto_reply",
+		    pr->p->auto_evidence);
+	else if (pr->p && pr->p->auto_kind == DUN_AUTO_NONE &&
+	    pr->error == NULL) {
+		rc = dun_classify(&pr->cls, ib->rules, pr->p,
+		    pr->debtor ? pr->debtor->timezone : ib->cfg->timezone,
+		    date_locale(ib, pr->debtor));
+		if (rc < 0) {
+			log_warnx("message %lld: classifier failed: %s",
+			    (long long)row->id, dun_error_last());
+			cls_init(&pr->cls, DUN_CLASS_UNKNOWN, "classify:error",
+			    dun_error_last());
+			pr->cls.confidence = 0;
+		}
+	} else if (pr->cls.rule == NULL)
+		cls_init(&pr->cls, DUN_CLASS_UNKNOWN, "unparseable",
+		    pr->error);
+
+	/* Invoice numbers the debtor named in their own words. */
+	if (pr->p && pr->cls.cls != DUN_CLASS_BOUNCE) {
+		struct match named;
+		struct dun_buf json = DUN_BUF_INIT;
+		memset(&named, 0, sizeof(named));
+		for (i = 0; i < pr->cls.ninvoices; i++) {
+			names = xreallocarray(names, nnames + 1,
+			    sizeof(char *));
+			names[nnames++] = xstrdup(pr->cls.invoices[i]);
+		}
+		nnames = invoice_candidates(pr->p->text, &names, nnames);
+		dun_buf_puts(&json, "[");
+		rc = named_cases(ib, names, nnames, pr->m.debtor_id, &named,
+		    &json);
+		dun_buf_puts(&json, "]");
+		free_names(names, nnames);
+		names = NULL;
+		nnames = 0;
+		if (rc == 0 && named.ncases > 0) {
+			/* Named invoices: only those cases. */
+			free(pr->m.cases);
+			pr->m.cases = named.cases;
+			pr->m.ncases = named.ncases;
+			named.cases = NULL;
+			if (pr->m.method == NULL)
+				pr->m.method = "invoice";
+			pr->m.debtor_id = named.debtor_id;
+			pr->m.named = 1;
+			pr->m.named_list = dun_buf_detach(&json, NULL);
+		}
+		dun_buf_free(&json);
+		match_clear(&named);
+		if (rc < 0)
+			return rc;
+		/* Else invoice numbers in the subject. */
+		if (pr->m.method == NULL && pr->p->subject) {
+			json.len = 0;
+			dun_buf_puts(&json, "[");
+			nnames = invoice_candidates(pr->p->subject, &names, 0);
+			rc = named_cases(ib, names, nnames, 0, &pr->m, &json);
+			free_names(names, nnames);
+			dun_buf_free(&json);
+			if (rc < 0)
+				return rc;
+			if (pr->m.ncases)
+				pr->m.method = "invoice";
+		}
+	}
+	if (pr->p && pr->m.method == NULL && pr->cls.cls != DUN_CLASS_BOUNCE &&
+	    (rc = match_sender(ib, &pr->m, pr->p->from_addr)) < 0)
+		return rc;
+	if (pr->m.method == NULL)
+		pr->m.method = "none";
+	dun_debtor_free(pr->debtor);
+	pr->debtor = NULL;
+	pr->sender_contact = sender_is_contact(ib, pr->m.debtor_id,
+	    pr->p ? pr->p->from_addr : NULL, &pr->debtor);
+	if (pr->cls.cls == DUN_CLASS_BOUNCE)
+		pr->sender_contact = 0; /* the MTA wrote it, not the debtor */
+
+	/* Who must look, and where it goes. */
+	if (pr->error) {
+		pr->needs_attention = 1;
+		pr->why_attention = row->truncated ? "oversized" :
+		    "unparseable";
+	} else if (pr->m.debtor_id == 0) {
+		pr->needs_attention = 1;
+		pr->why_attention = "unmatched";
+	} else switch (pr->cls.cls) {
+	case DUN_CLASS_UNKNOWN:
+		pr->needs_attention = 1;
+		pr->why_attention = "unknown";
+		break;
+	case DUN_CLASS_DISPUTE: pr->why_attention = "dispute"; break;
+	case DUN_CLASS_HARDSHIP: pr->why_attention = "hardship"; break;
+	case DUN_CLASS_PAID: pr->why_attention = "paid"; break;
+	case DUN_CLASS_WRONG_CONTACT: pr->why_attention = "wrong_contact";
+		break;
+	case DUN_CLASS_BOUNCE:
+		if (pr->p->bounce_hard)
+			pr->why_attention = "bounce_hard";
+		break;
+	default:
+		break;
+	}
+	pr->folder = dun_inbound_folder(ib->cfg->imap_folder_root,
+	    pr->cls.cls, pr->needs_attention);
+	return 0;
+}
+
+static void
+json_cases(struct dun_buf *b, const struct match *m)
+{
+	size_t i;
+
+	dun_buf_puts(b, "[");
+	for (i = 0; i < m->ncases; i++)
+		dun_buf_printf(b, "%s%lld", i ? "," : "",
+		    (long long)m->cases[i]);
+	dun_buf_puts(b, "]");
+}
+
+/* The trail detail of a classified reply. */
+static char *
+classified_detail(const struct proc *pr)
+{
+	struct dun_buf d = DUN_BUF_INIT, cases = DUN_BUF_INIT;
+	char date[11];
+
+	json_cases(&cases, &pr->m);
+	dun_json_open(&d);
+	dun_json_str(&d, "class", dun_class_name(pr->cls.cls));
+	dun_json_double(&d, "confidence", pr->cls.confidence);
+	dun_json_str(&d, "rule", pr->cls.rule ? pr->cls.rule : "");
+	dun_json_str(&d, "evidence", pr->cls.evidence ? pr->cls.evidence : "");
+	if (pr->cls.promised_on != DUN_DATE_NONE) {
+		dun_date_format(date, pr->cls.promised_on);
+		dun_json_str(&d, "promised_on", date);
+	}
+	if (pr->cls.amount_minor >= 0) {
+		dun_json_int(&d, "amount_minor", pr->cls.amount_minor);
+		dun_json_str(&d, "currency", pr->cls.currency);
+	}
+	if (pr->cls.candidates && *pr->cls.candidates)
+		dun_json_str(&d, "candidates", pr->cls.candidates);
+	dun_json_str(&d, "match", pr->m.method);
+	if (pr->m.out_id)
+		dun_json_int(&d, "answers_message", pr->m.out_id);
+	if (pr->m.token[0])
+		dun_json_str(&d, "token", pr->m.token);
+	if (pr->m.named_list)
+		dun_json_raw(&d, "named_invoices", pr->m.named_list);
+	dun_json_raw(&d, "cases", cases.data);
+	dun_json_str(&d, "from", pr->p && pr->p->from_addr ?
+	    pr->p->from_addr : "");
+	dun_json_bool(&d, "sender_is_contact", pr->sender_contact);
+	if (pr->p && pr->p->return_date != DUN_DATE_NONE &&
+	    pr->cls.cls == DUN_CLASS_AUTO_REPLY) {
+		dun_date_format(date, pr->p->return_date);
+		dun_json_str(&d, "return_date", date);
+	}
+	if (pr->error)
+		dun_json_str(&d, "error", pr->error);
+	dun_json_str(&d, "folder", pr->folder);
+	dun_json_close(&d);
+	dun_buf_free(&cases);
+	return dun_buf_detach(&d, NULL);
+}
+
+/* Writes what analyse() found, in the caller's transaction. */
+static int
+record(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
+    dun_time_t now, struct dun_inbound_stats *st)
+{
+	struct dun_inmsg_result res;
+	struct dun_trail_ref ref;
+	struct dun_inbound_reply reply;
+	char *detail = NULL;
+	size_t i;
+	int rc, handed = 0;
+
+	memset(&res, 0, sizeof(res));
+	if (pr->p) {
+		res.message_id = pr->p->message_id;
+		res.in_reply_to = pr->p->in_reply_to;
+		res.refs = pr->p->references;
+		res.subject = pr->p->subject;
+		res.from_addr = pr->p->from_addr;
+		res.date_header = pr->p->date;
+	}
+	res.token = pr->m.token;
+	res.cls = dun_class_name(pr->cls.cls);
+	res.folder = pr->folder;
+	res.debtor_id = pr->m.debtor_id;
+	res.sender_contact = pr->sender_contact;
+	res.match_method = pr->m.method;
+	if ((rc = dun_store_inmsg_record(ib->store, row->id, &res)) < 0)
+		return rc;
+	if ((rc = dun_store_classification_add(ib->store, NULL, row->id,
+	    &pr->cls, now)) < 0)
+		return rc;
+	for (i = 0; i < pr->m.ncases; i++)
+		if ((rc = dun_store_message_case_add(ib->store, row->id,
+		    pr->m.cases[i])) < 0)
+			return rc;
+
+	detail = classified_detail(pr);
+	memset(&ref, 0, sizeof(ref));
+	ref.debtor_id = pr->m.debtor_id;
+	ref.message_id = row->id;
+	ref.message_sha256 = row->sha256;
+	/* One event per case, so each case's trail shows the reply. */
+	if (pr->m.ncases == 0)
+		rc = dun_trail_append(ib->store, now, "classified", &ref,
+		    detail);
+	for (i = 0; i < pr->m.ncases && rc == 0; i++) {
+		ref.case_id = pr->m.cases[i];
+		rc = dun_trail_append(ib->store, now, "classified", &ref,
+		    detail);
+	}
+	free(detail);
+	if (rc == 0 && pr->m.debtor_id && !pr->sender_contact &&
+	    pr->cls.cls != DUN_CLASS_BOUNCE) {
+		struct dun_buf d = DUN_BUF_INIT;
+		dun_json_open(&d);
+		dun_json_str(&d, "from", pr->p && pr->p->from_addr ?
+		    pr->p->from_addr : "");
+		dun_json_str(&d, "note", "sender is not a contact of the "
+		    "debtor: this reply never closes a case by itself");
+		dun_json_close(&d);
+		ref.case_id = 0;
+		rc = dun_trail_append(ib->store, now, "sender_not_contact",
+		    &ref, d.data);
+		dun_buf_free(&d);
+	}
+	if (rc == 0 && pr->why_attention) {
+		struct dun_buf d = DUN_BUF_INIT;
+		dun_json_open(&d);
+		dun_json_str(&d, "reason", pr->why_attention);
+		dun_json_str(&d, "class", dun_class_name(pr->cls.cls));
+		dun_json_close(&d);
+		if (pr->m.ncases == 0) {
+			ref.case_id = 0;
+			rc = dun_store_handoff_insert(ib->store, NULL, 0, row->id,
+			    pr->why_attention, now);
+			if (rc == 0)
+				rc = dun_trail_append(ib->store, now,
+				    "handoff", &ref, d.data);
+		}
+		for (i = 0; i < pr->m.ncases && rc == 0; i++) {
+			ref.case_id = pr->m.cases[i];
+			rc = dun_store_handoff_insert(ib->store, NULL,
+			    pr->m.cases[i], row->id, pr->why_attention, now);
+			if (rc == 0)
+				rc = dun_trail_append(ib->store, now,
+				    "handoff", &ref, d.data);
+		}
+		dun_buf_free(&d);
+		handed = 1;
+	}
+	if (rc < 0)
+		return rc;
+
+	memset(&reply, 0, sizeof(reply));
+	reply.message_id = row->id;
+	reply.sha256 = row->sha256;
+	reply.parsed = pr->p;
+	reply.cls = &pr->cls;
+	reply.debtor_id = pr->m.debtor_id;
+	reply.case_ids = pr->m.cases;
+	reply.ncases = pr->m.ncases;
+	reply.match_method = pr->m.method;
+	reply.sender_contact = pr->sender_contact;
+	reply.named_invoices = pr->m.named;
+	reply.handed_off = handed;
+	reply.folder = pr->folder;
+	if ((rc = ib->opts.on_reply(ib->store, ib->cfg, now, &reply,
+	    ib->opts.on_reply_arg)) < 0)
+		return rc;
+	if (st) {
+		st->handoffs += handed;
+		st->unmatched += pr->m.debtor_id == 0;
+		st->unparseable += pr->error != NULL && !row->truncated;
+	}
+	return 0;
+}
+
+int
+dun_inbound_process(struct dun_inbound *ib, int64_t message_row,
+    struct dun_inbound_stats *st)
+{
+	struct dun_inmsg row;
+	struct proc pr;
+	char *data = NULL;
+	size_t len = 0;
+	dun_time_t now = ib_now(ib);
+	int rc, claimed;
+
+	memset(&pr, 0, sizeof(pr));
+	if ((rc = dun_store_inmsg_get(ib->store, &row, message_row)) < 0)
+		return rc;
+	if ((rc = dun_store_begin(ib->store)) < 0)
+		goto cleanup;
+	if ((rc = dun_store_inmsg_claim(ib->store, row.id, &claimed)) < 0)
+		goto fail;
+	if (!claimed) {
+		/* Another run got there first: nothing to do twice. */
+		rc = dun_store_commit(ib->store);
+		goto cleanup;
+	}
+	if ((rc = dun_trail_get_blob(ib->store, &data, &len, row.sha256)) < 0)
+		goto fail;
+	if ((rc = analyse(ib, &pr, &row, data, len, now)) < 0 ||
+	    (rc = record(ib, &pr, &row, now, st)) < 0)
+		goto fail;
+	if ((rc = dun_store_commit(ib->store)) < 0)
+		goto cleanup;
+	log_debug("message %lld (uid %u): %s, %s%s, %zu case%s, -> %s",
+	    (long long)row.id, row.uid, dun_class_name(pr.cls.cls),
+	    pr.m.method, pr.sender_contact ? "" : " (sender not a contact)",
+	    pr.m.ncases, pr.m.ncases == 1 ? "" : "s", pr.folder);
+	if (st)
+		st->processed++;
+	goto cleanup;
+fail:
+	dun_store_rollback(ib->store);
+cleanup:
+	proc_clear(&pr);
+	free(data);
+	dun_inmsg_clear(&row);
+	return rc;
+}
+
+/* --- storing fetched messages ------------------------------------------ */
+
+static int
+store_raw(struct dun_inbound *ib, int64_t *id_out, int *inserted,
+    const char *mailbox, uint32_t uidvalidity, uint32_t uid,
+    const char *data, size_t len, int64_t size, int truncated)
+{
+	struct dun_trail_ref ref;
+	struct dun_buf d = DUN_BUF_INIT;
+	char sha[65];
+	dun_time_t now = ib_now(ib);
+	int rc;
+
+	*inserted = 0;
+	if ((rc = dun_store_begin(ib->store)) < 0)
+		return rc;
+	if ((rc = dun_trail_put_blob_deferred(ib->store, sha, data, len,
+	    now)) < 0)
+		goto fail;
+	if (ib->rescan) {
+		/* After a UIDVALIDITY change: the same message is known by
+		 * its bytes or its Message-ID, not by its UID. */
+		char *mid_raw = raw_header(data, len, "Message-ID");
+		char *mid = mid_raw ? strip_angle(mid_raw) : xstrdup("");
+		int64_t old;
+		rc = dun_store_inmsg_find_copy(ib->store, &old, mailbox, sha,
+		    mid);
+		free(mid_raw);
+		free(mid);
+		if (rc == 0) {
+			struct dun_inmsg row;
+			if ((rc = dun_store_inmsg_get(ib->store, &row,
+			    old)) < 0)
+				goto fail;
+			if (row.filed_at == 0 && row.uidvalidity !=
+			    uidvalidity)
+				rc = dun_store_inmsg_rekey(ib->store, old,
+				    uidvalidity, uid);
+			dun_inmsg_clear(&row);
+			*id_out = old;
+			if (rc < 0)
+				goto fail;
+			return dun_store_commit(ib->store);
+		}
+		if (rc != DUN_ENOTFOUND)
+			goto fail;
+	}
+	if ((rc = dun_store_inmsg_insert(ib->store, id_out, inserted, mailbox,
+	    uidvalidity, uid, sha, size, truncated, now)) < 0)
+		goto fail;
+	if (*inserted) {
+		memset(&ref, 0, sizeof(ref));
+		ref.message_id = *id_out;
+		ref.message_sha256 = sha;
+		dun_json_open(&d);
+		dun_json_str(&d, "mailbox", mailbox);
+		dun_json_int(&d, "uidvalidity", uidvalidity);
+		dun_json_int(&d, "uid", uid);
+		dun_json_int(&d, "size", size);
+		if (truncated)
+			dun_json_bool(&d, "header_only", 1);
+		dun_json_close(&d);
+		rc = dun_trail_append(ib->store, now, "received", &ref, d.data);
+		dun_buf_free(&d);
+		if (rc < 0)
+			goto fail;
+	}
+	return dun_store_commit(ib->store);
+fail:
+	dun_store_rollback(ib->store);
+	return rc;
+}
+
+int
+dun_inbound_store_raw(struct dun_inbound *ib, int64_t *id_out,
+    const char *mailbox, uint32_t uidvalidity, uint32_t uid,
+    const char *data, size_t len)
+{
+	int inserted;
+
+	return store_raw(ib, id_out, &inserted, mailbox, uidvalidity, uid,
+	    data, len, (int64_t)len, 0);
+}
+
+/* --- filing ------------------------------------------------------------ */
+
+/* "Dunning/Needs attention" with the server's delimiter. */
+static char *
+server_folder(struct dun_inbound *ib, const char *folder)
+{
+	char *f = xstrdup(folder), *p;
+	char delim = dun_imap_delimiter(ib->imap);
+
+	for (p = f; *p; p++)
+		if (*p == '/')
+			*p = delim;
+	return f;
+}
+
+static int
+mark_filed(struct dun_inbound *ib, const struct dun_inmsg *row,
+    const char *folder, const char *note)
+{
+	struct dun_trail_ref ref;
+	struct dun_buf d = DUN_BUF_INIT;
+	dun_time_t now = ib_now(ib);
+	int rc;
+
+	memset(&ref, 0, sizeof(ref));
+	ref.message_id = row->id;
+	ref.message_sha256 = row->sha256;
+	dun_json_open(&d);
+	dun_json_str(&d, "folder", folder);
+	dun_json_int(&d, "uid", row->uid);
+	if (note)
+		dun_json_str(&d, "note", note);
+	dun_json_close(&d);
+	rc = dun_store_inmsg_set_filed(ib->store, row->id, now);
+	if (rc == 0)
+		rc = dun_trail_append(ib->store, now, "filed", &ref, d.data);
+	else if (rc == DUN_EEXISTS)
+		rc = 0; /* recorded already: once is enough */
+	dun_buf_free(&d);
+	return rc;
+}
+
+/* Moves processed rows to their folders, one MOVE per folder, then
+ * records it. Rows must be processed, unfiled, of the current UIDVALIDITY. */
+static int
+file_rows(struct dun_inbound *ib, struct dun_inmsg *rows, size_t n,
+    struct dun_inbound_stats *st)
+{
+	uint32_t *uids = xcalloc(n ? n : 1, sizeof(uint32_t));
+	char *done = xcalloc(n ? n : 1, 1);
+	size_t i, j, k;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		char *folder;
+		if (done[i])
+			continue;
+		k = 0;
+		for (j = i; j < n; j++)
+			if (!done[j] && strcmp(rows[j].folder,
+			    rows[i].folder) == 0)
+				uids[k++] = rows[j].uid;
+		folder = server_folder(ib, rows[i].folder);
+		rc = dun_imap_move(ib->imap, uids, k, folder);
+		free(folder);
+		if (rc < 0)
+			break;
+		crash_point(ib, "moved");
+		if ((rc = dun_store_begin(ib->store)) < 0)
+			break;
+		for (j = i; j < n && rc == 0; j++) {
+			if (done[j] || strcmp(rows[j].folder, rows[i].folder))
+				continue;
+			done[j] = 1;
+			rc = mark_filed(ib, &rows[j], rows[j].folder, NULL);
+			if (rc == 0 && st)
+				st->filed++;
+		}
+		if (rc == 0)
+			rc = dun_store_commit(ib->store);
+		else
+			dun_store_rollback(ib->store);
+		if (rc == 0)
+			crash_point(ib, "filed");
+	}
+	free(uids);
+	free(done);
+	return rc;
+}
+
+/* Files one row left over by an earlier run: it may have been moved
+ * already (crash between MOVE and its record), or copied (COPY servers). */
+static int
+file_leftover(struct dun_inbound *ib, struct dun_inmsg *row,
+    struct dun_inbound_stats *st)
+{
+	char *folder;
+	int present, found = 0, rc;
+
+	if ((rc = dun_imap_uid_present(ib->imap, row->uid, &present)) < 0)
+		return rc;
+	if (!present) {
+		if ((rc = mark_filed(ib, row, row->folder, "no longer in the "
+		    "mailbox: filed by an earlier run or moved by a "
+		    "person")) == 0 && st)
+			st->filed++;
+		return rc;
+	}
+	/* A COPY that was not followed by its EXPUNGE must not be copied
+	 * again. MOVE is atomic on the server. */
+	if (*row->message_id) {
+		folder = server_folder(ib, row->folder);
+		rc = dun_imap_find_message_id(ib->imap, folder,
+		    row->message_id, &found);
+		free(folder);
+		if (rc < 0)
+			return rc;
+	}
+	if (found) {
+		/* Copied before the crash: only the removal is left. */
+		log_info("message %lld is already in %s; not copying again",
+		    (long long)row->id, row->folder);
+		if ((rc = dun_imap_delete(ib->imap, &row->uid, 1)) < 0)
+			return rc;
+		if ((rc = mark_filed(ib, row, row->folder, "copy found in "
+		    "the folder; removed from the mailbox")) == 0 && st)
+			st->filed++;
+		return rc;
+	}
+	return file_rows(ib, row, 1, st);
+}
+
+/* --- sync --------------------------------------------------------------- */
+
+struct fetch_ctx {
+	struct dun_inbound *ib;
+	const char *mailbox;
+	int64_t *ids;       /* rows of this chunk (new or re-keyed) */
+	size_t nids;
+	struct dun_inbound_stats *st;
+};
+
+static int
+on_fetched(const struct dun_imap_msg *msg, void *arg)
+{
+	struct fetch_ctx *fc = arg;
+	int64_t id;
+	int inserted, rc;
+
+	rc = store_raw(fc->ib, &id, &inserted, fc->mailbox,
+	    fc->ib->uidvalidity, msg->uid, msg->data, msg->len, msg->size,
+	    msg->headers_only);
+	if (rc < 0)
+		return rc;
+	if (inserted && fc->st) {
+		fc->st->stored++;
+		fc->st->oversized += msg->headers_only;
+	} else if (!inserted && fc->st)
+		fc->st->duplicates++;
+	fc->ids = xreallocarray(fc->ids, fc->nids + 1, sizeof(int64_t));
+	fc->ids[fc->nids++] = id;
+	return 0;
+}
+
+/* Processes the rows of one fetched chunk in one transaction: a commit
+ * (an fsync) per chunk, not per message. Each row is still claimed, so
+ * nothing is processed twice whatever happens. */
+static int
+process_rows(struct dun_inbound *ib, const int64_t *ids, size_t n,
+    struct dun_inbound_stats *st)
+{
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((rc = dun_store_begin(ib->store)) < 0)
+		return rc;
+	for (i = 0; i < n && rc == 0 && !ib_stopped(ib); i++)
+		rc = dun_inbound_process(ib, ids[i], st);
+	if (rc == 0)
+		rc = dun_store_commit(ib->store);
+	else
+		dun_store_rollback(ib->store);
+	if (rc == 0)
+		crash_point(ib, "processed");
+	return rc;
+}
+
+/* Files processed rows on the server, one MOVE per folder. */
+static int
+file_ids(struct dun_inbound *ib, const int64_t *ids, size_t n,
+    struct dun_inbound_stats *st)
+{
+	struct dun_inmsg *rows = xcalloc(n ? n : 1, sizeof(*rows));
+	size_t i, nrows = 0;
+	int64_t t0 = mono_ms();
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		struct dun_inmsg row;
+		if ((rc = dun_store_inmsg_get(ib->store, &row, ids[i])) < 0)
+			break;
+		if (row.processed && row.filed_at == 0 &&
+		    row.uidvalidity == ib->uidvalidity && *row.folder)
+			rows[nrows++] = row;
+		else
+			dun_inmsg_clear(&row);
+	}
+	if (rc == 0)
+		rc = file_rows(ib, rows, nrows, st);
+	for (i = 0; i < nrows; i++)
+		dun_inmsg_clear(&rows[i]);
+	free(rows);
+	if (st)
+		st->file_ms += mono_ms() - t0;
+	return rc;
+}
+
+/* What an earlier run stored but did not process, or processed but did
+ * not file. Processing needs no server; filing does (imap may be NULL). */
+static int
+finish_leftovers(struct dun_inbound *ib, const char *mailbox,
+    struct dun_inbound_stats *st)
+{
+	struct dun_inmsg_list list;
+	size_t i;
+	int rc;
+
+	if ((rc = dun_store_inmsg_unfiled(ib->store, mailbox, &list)) < 0)
+		return rc;
+	if (list.count)
+		log_info("%zu message%s left by an earlier run to finish",
+		    list.count, list.count == 1 ? "" : "s");
+	for (i = 0; i < list.count && rc == 0 && !ib_stopped(ib); i++) {
+		struct dun_inmsg *row = &list.items[i];
+		if (!row->processed) {
+			if ((rc = dun_inbound_process(ib, row->id, st)) < 0)
+				break;
+			dun_inmsg_clear(row);
+			if ((rc = dun_store_inmsg_get(ib->store, row,
+			    row->id)) < 0)
+				break;
+		}
+		if (ib->imap == NULL || row->uidvalidity != ib->uidvalidity)
+			continue;
+		rc = file_leftover(ib, row, st);
+	}
+	dun_inmsg_list_free(&list);
+	return rc;
+}
+
+/* Fetches everything above last_uid, chunk by chunk. */
+static int
+sync_new(struct dun_inbound *ib, const char *mailbox, uint32_t uidnext,
+    struct dun_inbound_stats *st)
+{
+	struct dun_imap_uids list;
+	uint32_t known_v, last;
+	int64_t *unfiled = NULL, t0, t1;
+	size_t i, j, start, nunfiled = 0;
+	int rc;
+
+	rc = dun_store_mailbox_get(ib->store, mailbox, &known_v, &last);
+	if (rc < 0 && rc != DUN_ENOTFOUND)
+		return rc;
+	if (known_v != ib->uidvalidity)
+		last = 0;
+	while (!ib_stopped(ib)) {
+		uint32_t lo = last + 1, hi = 0;
+		if (uidnext && lo < uidnext)
+			hi = uidnext - 1 - lo < LIST_WINDOW ? uidnext - 1 :
+			    lo + LIST_WINDOW - 1;
+		if ((rc = dun_imap_list(ib->imap, lo, hi, LIST_WINDOW,
+		    &list)) < 0)
+			break;
+		if (list.count == 0) {
+			dun_imap_uids_free(&list);
+			if (hi == 0)
+				break;
+			/* Nothing in [lo, hi], and those UIDs are spent. */
+			last = hi;
+			if ((rc = dun_store_mailbox_set(ib->store, mailbox,
+			    ib->uidvalidity, last, ib_now(ib))) < 0)
+				break;
+			continue;
+		}
+		for (start = 0; start < list.count && rc == 0 &&
+		    !ib_stopped(ib); start = i) {
+			struct fetch_ctx fc;
+			size_t bytes = 0;
+			for (i = start; i < list.count && i - start <
+			    CHUNK_MESSAGES; i++) {
+				size_t sz = list.items[i].size >
+				    DUN_IMAP_MAX_MESSAGE ? 65536 :
+				    list.items[i].size;
+				if (i > start && bytes + sz > CHUNK_BYTES)
+					break;
+				bytes += sz;
+			}
+			memset(&fc, 0, sizeof(fc));
+			fc.ib = ib;
+			fc.mailbox = mailbox;
+			fc.st = st;
+			/* The chunk and the new mark in one transaction:
+			 * every message up to the mark is stored (or was
+			 * gone from the server) when it commits. */
+			t0 = mono_ms();
+			if ((rc = dun_store_begin(ib->store)) < 0)
+				break;
+			rc = dun_imap_fetch(ib->imap, &list.items[start],
+			    i - start, 0, on_fetched, &fc);
+			if (rc == 0)
+				rc = dun_store_mailbox_set(ib->store, mailbox,
+				    ib->uidvalidity, list.items[i - 1].uid,
+				    ib_now(ib));
+			if (rc == 0)
+				rc = dun_store_commit(ib->store);
+			else
+				dun_store_rollback(ib->store);
+			t1 = mono_ms();
+			if (rc == 0) {
+				last = list.items[i - 1].uid;
+				crash_point(ib, "stored");
+				rc = process_rows(ib, fc.ids, fc.nids, st);
+			}
+			if (st) {
+				st->fetch_store_ms += t1 - t0;
+				st->process_ms += mono_ms() - t1;
+			}
+			/* Filing in larger batches: a MOVE costs the
+			 * server a mailbox sync, whatever its size. */
+			for (j = 0; rc == 0 && j < fc.nids; j++) {
+				unfiled = xreallocarray(unfiled, nunfiled + 1,
+				    sizeof(int64_t));
+				unfiled[nunfiled++] = fc.ids[j];
+			}
+			free(fc.ids);
+			if (rc == 0 && nunfiled >= FILE_BATCH) {
+				rc = file_ids(ib, unfiled, nunfiled, st);
+				nunfiled = 0;
+			}
+		}
+		dun_imap_uids_free(&list);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0)
+		rc = file_ids(ib, unfiled, nunfiled, st);
+	free(unfiled);
+	return rc;
+}
+
+/* Connects and selects; notes a UIDVALIDITY change. */
+static int
+session_open(struct dun_inbound *ib, uint32_t *uidnext,
+    struct dun_inbound_stats *st)
+{
+	const char *mailbox = ib->cfg->imap_mailbox;
+	uint32_t known_v = 0, last = 0;
+	int rc;
+
+	if ((rc = dun_imap_connect(&ib->imap, ib->cfg)) < 0)
+		return rc;
+	if (st)
+		st->sessions++;
+	if ((rc = dun_imap_select(ib->imap, mailbox, &ib->uidvalidity,
+	    uidnext)) < 0)
+		return rc;
+	rc = dun_store_mailbox_get(ib->store, mailbox, &known_v, &last);
+	if (rc < 0 && rc != DUN_ENOTFOUND)
+		return rc;
+	ib->rescan = 0;
+	if (rc == 0 && known_v != ib->uidvalidity) {
+		struct dun_buf d = DUN_BUF_INIT;
+		log_warnx("imap: %s UIDVALIDITY changed from %u to %u: "
+		    "re-scanning, known messages are recognised by SHA-256 "
+		    "and Message-ID", mailbox, known_v, ib->uidvalidity);
+		ib->rescan = 1;
+		dun_json_open(&d);
+		dun_json_str(&d, "mailbox", mailbox);
+		dun_json_int(&d, "old", known_v);
+		dun_json_int(&d, "new", ib->uidvalidity);
+		dun_json_close(&d);
+		rc = dun_trail_append(ib->store, ib_now(ib),
+		    "uidvalidity_changed", NULL, d.data);
+		dun_buf_free(&d);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+session_close(struct dun_inbound *ib)
+{
+	dun_imap_close(ib->imap);
+	ib->imap = NULL;
+}
+
+/* After a re-scan, rows still under the old UIDVALIDITY are not on the
+ * server any more: stop trying to file them. */
+static int
+rescan_done(struct dun_inbound *ib, const char *mailbox)
+{
+	struct dun_inmsg_list list;
+	size_t i;
+	int rc;
+
+	if ((rc = dun_store_inmsg_unfiled(ib->store, mailbox, &list)) < 0)
+		return rc;
+	for (i = 0; i < list.count && rc == 0; i++)
+		if (list.items[i].uidvalidity != ib->uidvalidity &&
+		    list.items[i].processed)
+			rc = mark_filed(ib, &list.items[i], "",
+			    "not found on the server after a UIDVALIDITY "
+			    "change; nothing moved");
+	dun_inmsg_list_free(&list);
+	ib->rescan = 0;
+	return rc;
+}
+
+static int
+sync_pass(struct dun_inbound *ib, uint32_t uidnext,
+    struct dun_inbound_stats *st)
+{
+	const char *mailbox = ib->cfg->imap_mailbox;
+	int rc;
+
+	if ((rc = finish_leftovers(ib, mailbox, st)) < 0)
+		return rc;
+	if ((rc = sync_new(ib, mailbox, uidnext, st)) < 0)
+		return rc;
+	if (ib->rescan && !ib_stopped(ib))
+		rc = rescan_done(ib, mailbox);
+	return rc;
+}
+
+int
+dun_inbound_poll(struct dun_inbound *ib, struct dun_inbound_stats *st)
+{
+	uint32_t uidnext = 0;
+	int rc;
+
+	/* Processing needs no server: finish what was stored even if the
+	 * server is down. */
+	if ((rc = finish_leftovers(ib, ib->cfg->imap_mailbox, st)) < 0)
+		return rc;
+	if ((rc = session_open(ib, &uidnext, st)) == 0)
+		rc = sync_pass(ib, uidnext, st);
+	session_close(ib);
+	return rc;
+}
+
+/* Sleeps up to seconds, waking early on a stop request. */
+static void
+nap(struct dun_inbound *ib, double seconds)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	int slices = (int)(seconds * 10);
+
+	while (slices-- > 0 && !ib_stopped(ib))
+		nanosleep(&ts, NULL);
+}
+
+static int
+fatal_for_idle(int rc)
+{
+	return rc == DUN_ETLS || rc == DUN_EAUTH || rc == DUN_ECONFIG ||
+	    rc == DUN_ESTORE || rc == DUN_EIO;
+}
+
+/* Passes until one finds nothing new and the server announced nothing
+ * meanwhile: mail announced in the answer to a MOVE or FETCH is not
+ * announced again once IDLE starts. */
+static int
+sync_settle(struct dun_inbound *ib, uint32_t uidnext,
+    struct dun_inbound_stats *st)
+{
+	int64_t before;
+	int rc;
+
+	do {
+		dun_imap_saw_exists(ib->imap);
+		before = st->stored + st->duplicates;
+		rc = sync_pass(ib, uidnext, st);
+		uidnext = 0;
+	} while (rc == 0 && !ib_stopped(ib) && (st->stored + st->duplicates >
+	    before || dun_imap_saw_exists(ib->imap)));
+	return rc;
+}
+
+int
+dun_inbound_idle(struct dun_inbound *ib, struct dun_inbound_stats *st)
+{
+	struct dun_inbound_stats local;
+	double backoff = 1;
+	uint32_t uidnext;
+	int rc = 0, changed;
+
+	if (st == NULL) {
+		memset(&local, 0, sizeof(local));
+		st = &local;
+	}
+
+	if ((rc = finish_leftovers(ib, ib->cfg->imap_mailbox, st)) < 0)
+		return rc;
+	while (!ib_stopped(ib)) {
+		int progressed = 0;
+		uidnext = 0;
+		rc = session_open(ib, &uidnext, st);
+		if (rc == 0)
+			rc = sync_settle(ib, uidnext, st);
+		while (rc == 0 && !ib_stopped(ib)) {
+			progressed = 1;
+			if (dun_imap_has_idle(ib->imap)) {
+				rc = dun_imap_idle(ib->imap,
+				    ib->cfg->imap_idle_s, ib->opts.stop,
+				    &changed);
+			} else {
+				nap(ib, ib->opts.poll_interval_s);
+				if (!ib_stopped(ib))
+					rc = dun_imap_noop(ib->imap);
+			}
+			if (rc == 0 && !ib_stopped(ib))
+				rc = sync_settle(ib, 0, st);
+		}
+		session_close(ib);
+		if (ib_stopped(ib))
+			break;
+		if (fatal_for_idle(rc)) {
+			log_warnx("poll --idle: giving up: %s",
+			    dun_error_last());
+			return rc;
+		}
+		if (progressed)
+			backoff = 1;
+		/* Capped and jittered so many agents do not reconnect in
+		 * step: half to all of the current backoff. */
+		{
+			double wait = backoff / 2 + (backoff / 2) *
+			    ((double)random() / RAND_MAX);
+			log_warnx("imap session dropped (%s); reconnecting in "
+			    "%.1f s", rc < 0 ? dun_error_last() : "closed",
+			    wait);
+			nap(ib, wait);
+		}
+		backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S :
+		    backoff * 2;
+		rc = 0;
+	}
+	return 0;
+}
