@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "dunmail/inbound.h"
 #include "dunmail/log.h"
+#include "dunmail/workflow.h"
 
 static volatile sig_atomic_t poll_stop;
 
@@ -94,6 +95,9 @@ cmd_poll(struct cli_ctx *ctx, int argc, char **argv)
 	if (idle && !ctx->now_given)
 		io.clock = wall_clock;
 	io.stop = &poll_stop;
+	/* Each reply moves its cases on (promise, dispute, ...) and a reply
+	 * for a person is forwarded to them. */
+	io.on_reply = dun_workflow_on_reply;
 	if ((rc = dun_inbound_new(&ib, ctx->store, ctx->cfg, &io)) < 0)
 		return cli_fail(rc);
 	rc = idle ? dun_inbound_idle(ib, &st) : dun_inbound_poll(ib, &st);
