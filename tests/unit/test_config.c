@@ -142,6 +142,29 @@ test_config__problems_name_file_and_line(void **state)
 	}
 }
 
+/* The documented example must stay loadable: every key in it exists. */
+static void
+test_config__example_loads(void **state)
+{
+	struct dun_config *cfg = NULL;
+	struct dun_diags diags = { 0 };
+	const char *src = getenv("DUNMAIL_SOURCE_DIR");
+	char *path;
+
+	(void)state;
+	assert_non_null(src);
+	path = xasprintf("%s/contrib/dunmail.conf.example", src);
+	if (dun_config_load(&cfg, path, &diags) < 0) {
+		dun_diags_print(&diags);
+		fail_msg("%s does not load", path);
+	}
+	assert_int_equal(cfg->policy.nstages, 5);
+	assert_int_equal(cfg->ledger.delimiter, ',');
+	assert_int_equal(cfg->policy.nholidays, 4);
+	dun_config_free(cfg);
+	free(path);
+}
+
 static void
 test_config__secrets(void **state)
 {
@@ -183,6 +206,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_config__problems_name_file_and_line, setup, teardown),
 		cmocka_unit_test(test_config__secrets),
+		cmocka_unit_test(test_config__example_loads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
