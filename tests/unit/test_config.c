@@ -160,7 +160,7 @@ test_config__example_loads(void **state)
 	}
 	assert_int_equal(cfg->policy.nstages, 5);
 	assert_int_equal(cfg->ledger.delimiter, ',');
-	assert_int_equal(cfg->policy.nholidays, 4);
+	assert_int_equal(cfg->policy.nholidays, 5);
 	dun_config_free(cfg);
 	free(path);
 }
