@@ -58,8 +58,11 @@ at(const struct scan *sc, size_t i)
 static size_t
 lit(const struct scan *sc, size_t i, const char *l)
 {
-	size_t n = strlen(l);
+	size_t n;
 
+	if (i >= sc->len || (unsigned char)sc->s[i] != (unsigned char)l[0])
+		return 0;
+	n = strlen(l);
 	if (i + n > sc->len || memcmp(sc->s + i, l, n) != 0)
 		return 0;
 	return n;
@@ -85,8 +88,11 @@ lit_any(const struct scan *sc, size_t i, const char *const *ls, int *which)
 static size_t
 word(const struct scan *sc, size_t i, const char *w)
 {
-	size_t n = strlen(w), k;
+	size_t n, k;
 
+	if (i >= sc->len || lower((unsigned char)sc->s[i]) != w[0])
+		return 0;
+	n = strlen(w);
 	if (i + n > sc->len)
 		return 0;
 	for (k = 0; k < n; k++)
@@ -367,7 +373,7 @@ static size_t
 month_word(const struct scan *sc, size_t i, int *month)
 {
 	size_t n;
-	int k;
+	int k = 8;  /* "sept" */
 
 	if ((n = word_any(sc, i, month_names, &k)) > 0 ||
 	    (n = word(sc, i, "sept")) > 0 ||
@@ -672,6 +678,14 @@ m_weekday(struct scan *sc, size_t i)
 	}
 	if (sc->ref == DUN_DATE_NONE)
 		return p - i;
+	q = skip_ws(sc, p);
+	if (mod < 0 && (n = word(sc, q, "next")) > 0 &&
+	    word(sc, skip_ws(sc, q + n), "week") > 0) {
+		/* Friday next week */
+		mod = 1;
+		q = skip_ws(sc, q + n);
+		p = q + 4;
+	}
 	if (mod == 1) /* next: in the following Monday-based week */
 		date = this_week(sc->ref, wd) + 7;
 	else if (mod == 0) {
