@@ -50,7 +50,8 @@ static const char *const patterns[RE_COUNT] = {
 	    "|\\d{1,2}[./]\\d{1,2}[./]\\d{2,4}\\s"
 	    "|.{1,200}<?[^<>\\s]+@[^<>\\s]+>?\\s*$)",
 	[RE_WROTE] =
-	    "^.{0,300}\\b(?:wrote|writes|schrieb|a\\s+écrit)\\s*:\\s*$",
+	    "^.{0,300}(?:\\b(?:wrote|writes|schrieb|a\\s+écrit)|"
+	    "<[^<>\\s]+@[^<>\\s]+>)\\s*:\\s*$",
 	[RE_FROM] =
 	    "^\\s*\\*?\\s*(?:From|发件人|發件人|寄件者|寄件人|De|Von|Van|Da|"
 	    "Od|От)\\s*\\*?\\s*[:：]",
@@ -251,15 +252,22 @@ attribution(const struct line *v, size_t n, size_t i, struct dun_buf *tmp)
 static int
 header_block(const struct line *v, size_t n, size_t i)
 {
-	size_t j, seen = 0;
+	size_t j, seen = 0, fields = 0, need;
 
-	if (!re_match(RE_FROM, v[i].s, v[i].len))
+	/* From: and one more field; or three fields (Hotmail starts with
+	 * Date:), so that a debtor's "Date: ..." line is not a block. */
+	if (re_match(RE_FROM, v[i].s, v[i].len))
+		need = 1;
+	else if (re_match(RE_FIELD, v[i].s, v[i].len))
+		need = 2;
+	else
 		return 0;
 	for (j = i + 1; j < n && seen < 5; j++) {
 		if (blank(&v[j]))
 			continue;
 		seen++;
-		if (re_match(RE_FIELD, v[j].s, v[j].len))
+		if ((re_match(RE_FIELD, v[j].s, v[j].len) ||
+		    re_match(RE_FROM, v[j].s, v[j].len)) && ++fields >= need)
 			return 1;
 	}
 	return 0;

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,103 @@ test_quote__talon_standard_replies(void **state)
 		free(data);
 		free(path);
 	}
+}
+
+/* talon's HTML replies, as HTML-only messages: each one's reply is
+ * "Hi. I am fine. Thanks, Alex" (empty lines aside). */
+static void
+test_quote__talon_html_replies(void **state)
+{
+	static const char *const files[] = { "gmail.html", "hotmail.html",
+		"mail_ru.html", "ms_outlook_2003.html", "ms_outlook_2007.html",
+		"ms_outlook_2010.html", "thunderbird.html", "windows_mail.html",
+		"yandex_ru.html" };
+	size_t i;
+
+	for (i = 0; i < DUN_ARRAY_SIZE(files); i++) {
+		char *path = xasprintf("%s/talon/html_replies/%s", QUOTES,
+		    files[i]), *data, *msg, *s, *d;
+		struct dun_parsed *p;
+		size_t len;
+
+		if (dun_file_read(&data, &len, path, 0) < 0)
+			fail_msg("%s: %s", path, dun_error_last());
+		msg = xasprintf("Content-Type: text/html; charset=utf-8\r\n"
+		    "\r\n%s", data);
+		assert_int_equal(dun_parse_message(&p, msg, strlen(msg), NULL),
+		    0);
+		for (s = d = p->text; *s; s++)
+			if (!(*s == '\n' && s[1] == '\n'))
+				*d++ = *s;
+		*d = '\0';
+		print_message("%s\n", files[i]);
+		assert_int_equal(p->html_only, 1);
+		assert_string_equal(p->text, "Hi. I am fine.\nThanks,\nAlex");
+		dun_parsed_free(p);
+		free(msg);
+		free(data);
+		free(path);
+	}
+}
+
+/* The labelled reply corpus: the invoice numbers left in `text` are
+ * exactly those the debtor wrote (labels.tsv), never the quoted
+ * reminder's. */
+static void
+test_quote__labelled_corpus_invoices(void **state)
+{
+	char *path = xasprintf("%s/replies/labels.tsv", TEST_DATA_DIR);
+	char line[4096];
+	FILE *fp = fopen(path, "r");
+	int n = 0, wrong = 0;
+
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		char *file = strtok(line, "\t"), *cls = strtok(NULL, "\t");
+		char *inv = NULL, *eml, *data, *s;
+		struct dun_parsed *p;
+		size_t len, found = 0, labelled = 0;
+		int k;
+
+		if (file == NULL || cls == NULL || strcmp(file, "file") == 0 ||
+		    strcmp(cls, "auto_reply") == 0 || strcmp(cls, "bounce") == 0)
+			continue;
+		/* promised_date amount currency language invoices */
+		for (k = 0; k < 5; k++)
+			inv = strtok(NULL, "\t");
+		eml = xasprintf("%s/replies/%s", TEST_DATA_DIR, file);
+		assert_int_equal(dun_file_read(&data, &len, eml, 0), 0);
+		assert_int_equal(dun_parse_message(&p, data, len, NULL), 0);
+		for (s = inv; s && *s && strcmp(s, "-"); s = strchr(s, ','))
+			labelled++, s += *s == ',';
+		for (s = p->text; (s = strstr(s, "INV-")) != NULL; s += 4) {
+			char num[16];
+			snprintf(num, sizeof(num), "%.13s", s);
+			found++;
+			if (inv == NULL || strstr(inv, num) == NULL) {
+				print_error("%s: %s is not the debtor's\n",
+				    file, num);
+				wrong++;
+			}
+		}
+		if (labelled && found == 0) {
+			print_error("%s: the debtor's %s are gone\n", file, inv);
+			wrong++;
+		}
+		if (*p->text == '\0') {
+			print_error("%s: nothing left\n", file);
+			wrong++;
+		}
+		n++;
+		dun_parsed_free(p);
+		free(data);
+		free(eml);
+	}
+	fclose(fp);
+	free(path);
+	print_message("%d labelled replies\n", n);
+	assert_true(n >= 300);
+	assert_int_equal(wrong, 0);
 }
 
 static const struct {
@@ -228,6 +326,8 @@ main(void)
 		cmocka_unit_test(test_quote__email_reply_parser),
 		cmocka_unit_test(test_quote__bottom_post),
 		cmocka_unit_test(test_quote__talon_standard_replies),
+		cmocka_unit_test(test_quote__talon_html_replies),
+		cmocka_unit_test(test_quote__labelled_corpus_invoices),
 		cmocka_unit_test(test_quote__styles),
 		cmocka_unit_test(test_quote__reminder_guard),
 		cmocka_unit_test(test_quote__invalid_utf8),
