@@ -96,6 +96,21 @@ dun_case_set_state(struct dun_store *store, int64_t case_id,
 	if ((rc = dun_store__case_set_state(store, case_id, new_state,
 	    now)) < 0)
 		goto fail;
+	/* The next action follows the state (the ledger closes and reopens
+	 * cases through here): a closed case has nothing next and no hold;
+	 * a reopened one gets reminders again. */
+	if (new_state == DUN_CASE_CLOSED || c->state == DUN_CASE_CLOSED) {
+		struct dun_case saved = *c;
+		saved.next_action = new_state == DUN_CASE_CLOSED ?
+		    DUN_NEXT_NONE : DUN_NEXT_REMIND;
+		saved.next_detail = "";
+		saved.next_action_at = 0;
+		saved.hold_until = 0;
+		saved.closed_at = new_state == DUN_CASE_CLOSED ? now : 0;
+		saved.updated_at = now;
+		if ((rc = dun_store_case_save(store, &saved)) < 0)
+			goto fail;
+	}
 	dun_json_open(&detail);
 	dun_json_str(&detail, "invoice", c->invoice_number);
 	dun_json_str(&detail, "from", dun_case_state_name(c->state));

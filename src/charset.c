@@ -9,6 +9,7 @@
 
 #include "dunmail/charset.h"
 #include "dunmail/common.h"
+#include "parse_internal.h"
 
 #define REPLACEMENT "\xef\xbf\xbd"
 
@@ -28,6 +29,10 @@ static const struct {
 	{ "big5", "CP950" }, { "big-5", "CP950" }, { "cn-big5", "CP950" },
 	{ "x-x-big5", "CP950" }, { "csbig5", "CP950" }, { "x-big5", "CP950" },
 	{ "cp950", "CP950" }, { "windows-950", "CP950" },
+	{ "big5_tw", "CP950" }, { "big5-tw", "CP950" }, { "big5tw", "CP950" },
+	{ "ms950", "CP950" }, { "big5-eten", "CP950" }, { "x-gb2312", "GB18030" },
+	{ "gb_2312", "GB18030" }, { "gb2312-80", "GB18030" },
+	{ "euc_cn", "GB18030" }, { "ms-936", "GB18030" },
 	{ "big5-hkscs", "BIG5-HKSCS" }, { "big5hkscs", "BIG5-HKSCS" },
 	{ "utf-8", "UTF-8" }, { "utf8", "UTF-8" }, { "x-utf-8", "UTF-8" },
 	{ "iso-8859-1", "WINDOWS-1252" }, { "latin1", "WINDOWS-1252" },
@@ -39,6 +44,72 @@ static const struct {
 	{ "unicode-1-1-utf-7", "UTF-7" }, { "x-unicode20utf8", "UTF-8" },
 	{ "tis-620", "CP874" }, { "windows-874", "CP874" },
 };
+
+/*
+ * Conversion descriptors to UTF-8, one per charset, opened once per thread
+ * and reused (iconv_open loads a gconv module each time): reset before
+ * each use. Labels iconv does not know are remembered too.
+ */
+#define CD_CACHE 16
+static __thread struct {
+	char name[48];
+	iconv_t cd;      /* (iconv_t)-1: iconv does not know it */
+} cd_cache[CD_CACHE];
+static __thread unsigned cd_used, cd_next;
+
+static iconv_t
+cd_get(const char *name)
+{
+	unsigned i;
+	iconv_t cd;
+
+	for (i = 0; i < cd_used; i++)
+		if (strcmp(cd_cache[i].name, name) == 0) {
+			cd = cd_cache[i].cd;
+			if (cd != (iconv_t)-1)
+				iconv(cd, NULL, NULL, NULL, NULL);
+			return cd;
+		}
+	cd = iconv_open("UTF-8", name);
+	if (cd_used < CD_CACHE)
+		i = cd_used++;
+	else {
+		i = cd_next++ % CD_CACHE;
+		if (cd_cache[i].cd != (iconv_t)-1)
+			iconv_close(cd_cache[i].cd);
+	}
+	snprintf(cd_cache[i].name, sizeof(cd_cache[i].name), "%s", name);
+	cd_cache[i].cd = cd;
+	return cd;
+}
+
+/* Charsets in which ASCII bytes are ASCII characters: pure ASCII input
+ * needs no conversion. Not UTF-7, HZ, ISO-2022-*, UTF-16/32, EBCDIC. */
+static int
+ascii_compatible(const char *name)
+{
+	static const char *const prefixes[] = { "UTF-8", "GB18030", "GBK",
+		"CP950", "BIG5", "WINDOWS-", "ISO-8859-", "ISO8859-", "CP125",
+		"CP949", "CP932", "CP874", "KOI8", "EUC-", "SHIFT" };
+	size_t i;
+
+	for (i = 0; i < DUN_ARRAY_SIZE(prefixes); i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+all_ascii(const char *in, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] >= 0x80)
+			return 0;
+	return 1;
+}
 
 const char *
 dun_charset_normalise(const char *label, char *buf, size_t buflen)
@@ -79,10 +150,8 @@ dun_charset_normalise(const char *label, char *buf, size_t buflen)
 		if (buf[i] >= 'a' && buf[i] <= 'z')
 			buf[i] = (char)(buf[i] - 'a' + 'A');
 	/* Labels glibc does not know are as good as none. */
-	cd = iconv_open("UTF-8", buf);
-	if (cd == (iconv_t)-1)
+	if ((cd = cd_get(buf)) == (iconv_t)-1)
 		return NULL;
-	iconv_close(cd);
 	return buf;
 }
 
@@ -140,36 +209,68 @@ iconv_to_utf8(struct dun_buf *out, iconv_t cd, const char *in, size_t len)
 		dun_buf_add(out, chunk, sizeof(chunk) - oleft);
 }
 
+/* A copy of valid UTF-8 without NUL bytes, or NULL if in is not valid. */
+char *
+dun__utf8_copy_if_valid(const char *in, size_t len, size_t *len_out)
+{
+	char *out;
+	const char *p;
+	size_t n = 0;
+
+	if (!dun_utf8_valid(in, len))
+		return NULL;
+	out = xmalloc(len + 1);
+	/* memchr is fast; NUL bytes are rare. */
+	while (len > 0 && (p = memchr(in, '\0', len)) != NULL) {
+		memcpy(out + n, in, (size_t)(p - in));
+		n += (size_t)(p - in);
+		len -= (size_t)(p - in) + 1;
+		in = p + 1;
+	}
+	memcpy(out + n, in, len);
+	n += len;
+	out[n] = '\0';
+	if (len_out)
+		*len_out = n;
+	return out;
+}
+
 char *
 dun_charset_to_utf8(const char *label, const char *in, size_t len,
     size_t cap, size_t *len_out)
 {
 	struct dun_buf raw;
-	char namebuf[48], *clean, *p, *q;
+	char namebuf[48], *clean = NULL, *p, *q;
 	const char *name;
 	size_t clen;
 	iconv_t cd = (iconv_t)-1;
 
 	dun_buf_init(&raw, 0);
 	name = dun_charset_normalise(label, namebuf, sizeof(namebuf));
-	if (name && strcmp(name, "UTF-8") != 0)
-		cd = iconv_open("UTF-8", name);
-	if (cd != (iconv_t)-1) {
+	if (name == NULL || strcmp(name, "UTF-8") == 0 ||
+	    (ascii_compatible(name) && all_ascii(in, len))) {
+		/* The common case: nothing to convert. */
+		clean = dun__utf8_copy_if_valid(in, len, &clen);
+		if (clean == NULL && name == NULL)
+			latin1_to_utf8(&raw, (const unsigned char *)in, len);
+		else if (clean == NULL)
+			dun_buf_add(&raw, in, len);
+	} else if ((cd = cd_get(name)) != (iconv_t)-1)
 		iconv_to_utf8(&raw, cd, in, len);
-		iconv_close(cd);
-	} else if (name == NULL && !dun_utf8_valid(in, len))
-		latin1_to_utf8(&raw, (const unsigned char *)in, len);
 	else
 		dun_buf_add(&raw, in, len);
 
-	clean = dun_utf8_sanitize(raw.data ? raw.data : "", raw.len, &clen);
+	if (clean == NULL) {
+		clean = dun_utf8_sanitize(raw.data ? raw.data : "", raw.len,
+		    &clen);
+		/* NUL bytes would cut the C string: drop them. */
+		for (p = q = clean; p < clean + clen; p++)
+			if (*p != '\0')
+				*q++ = *p;
+		*q = '\0';
+		clen = (size_t)(q - clean);
+	}
 	dun_buf_free(&raw);
-	/* NUL bytes would cut the C string: drop them. */
-	for (p = q = clean; p < clean + clen; p++)
-		if (*p != '\0')
-			*q++ = *p;
-	*q = '\0';
-	clen = (size_t)(q - clean);
 	if (cap && clen > cap) {
 		clen = cap;
 		while (clen > 0 && ((unsigned char)clean[clen] & 0xc0) == 0x80)

@@ -364,6 +364,40 @@ is_own(const char *addr, const struct dun_parsed *p, const char *to)
 	    dun_str_casecmp_prefix(addr, "no-reply@");
 }
 
+static void
+ascii_lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Headers that automatic mail carries and a person's reply does not. */
+static int
+auto_headers(const struct detect_in *in)
+{
+	static const char *const names[] = { "Auto-Submitted",
+		"X-Failed-Recipients", "X-Autoreply", "X-Auto-Response-Suppress",
+		"X-Mailer-Daemon", "X-MS-Exchange-Message-Is-Ndr",
+		"X-Original-Message-ID" };
+	char *v;
+	size_t i;
+	int yes = 0;
+
+	if ((v = parse__header(in->hdrs, in->hdrs_len, "Return-Path")) != NULL)
+	{
+		yes = strcmp(dun_str_trim(v), "<>") == 0;
+		free(v);
+	}
+	for (i = 0; i < DUN_ARRAY_SIZE(names) && !yes; i++)
+		if ((v = parse__header(in->hdrs, in->hdrs_len, names[i])) !=
+		    NULL) {
+			yes = 1;
+			free(v);
+		}
+	return yes;
+}
+
 static int
 detect_text_bounce(struct dun_parsed *p, const struct detect_in *in)
 {
@@ -373,9 +407,15 @@ detect_text_bounce(struct dun_parsed *p, const struct detect_in *in)
 	size_t i;
 
 	snprintf(subj, sizeof(subj), "%s", p->subject);
+	ascii_lower(subj);
+	/* bounce_subjects are lowercase: strstr, not strcasestr. */
 	for (i = 0; i < DUN_ARRAY_SIZE(bounce_subjects) && !why; i++)
-		if (strcasestr(subj, bounce_subjects[i]))
+		if (strstr(subj, bounce_subjects[i]))
 			why = bounce_subjects[i];
+	/* The body is searched for MTA wording only when a header says the
+	 * message may be automatic: a person's reply is never scanned. */
+	if (!why && !daemon_sender(p->from_addr) && !auto_headers(in))
+		return 0;
 	for (i = 0; i < DUN_ARRAY_SIZE(bounce_markers) && !why; i++)
 		if (strstr(body, bounce_markers[i]))
 			why = bounce_markers[i];
@@ -553,11 +593,16 @@ detect_auto_subject(struct dun_parsed *p)
 	char *ev;
 	size_t i;
 
+	char low[512];
+
+	snprintf(low, sizeof(low), "%s", p->subject);
+	ascii_lower(low);
 	for (i = 0; i < DUN_ARRAY_SIZE(auto_subjects); i++) {
-		const char *h = strcasestr(p->subject, auto_subjects[i]);
+		/* auto_subjects are lowercase. */
+		const char *h = strstr(low, auto_subjects[i]);
 		/* The English ones start the subject (after Re:/[tags]). */
 		if (h == NULL || ((unsigned char)auto_subjects[i][0] < 0x80 &&
-		    h - p->subject > 12))
+		    h - low > 12))
 			continue;
 		ev = xasprintf("subject: %s", p->subject);
 		set_evidence(p, ev);
@@ -571,22 +616,33 @@ static int
 detect_auto_text(struct dun_parsed *p)
 {
 	const char *txt = *p->text ? p->text : p->body_text;
-	size_t i;
+	char low[3001], phrase[64];
+	size_t i, k, n = strlen(txt);
 
 	/* A long text is a person's, whatever it says. */
-	if (strlen(txt) > 3000)
+	if (n > 3000)
 		return 0;
+	/* Lowercase (ASCII) once, then plain strstr: strcasestr per phrase
+	 * over the whole text was a good part of the parse time. */
+	for (k = 0; k <= n; k++)
+		low[k] = (char)((txt[k] >= 'A' && txt[k] <= 'Z') ?
+		    txt[k] - 'A' + 'a' : txt[k]);
 	for (i = 0; i < DUN_ARRAY_SIZE(ooo_phrases); i++) {
-		const char *h = strcasestr(txt, ooo_phrases[i]);
-		if (h == NULL)
+		const char *h;
+		for (k = 0; ooo_phrases[i][k] && k + 1 < sizeof(phrase); k++)
+			phrase[k] = (char)((ooo_phrases[i][k] >= 'A' &&
+			    ooo_phrases[i][k] <= 'Z') ? ooo_phrases[i][k] -
+			    'A' + 'a' : ooo_phrases[i][k]);
+		phrase[k] = '\0';
+		if ((h = strstr(low, phrase)) == NULL)
 			continue;
+		h = txt + (h - low);
 		/* "我将于" alone is a promise too: it must be a return. */
 		if ((strcmp(ooo_phrases[i], "我将于") == 0 ||
 		    strcmp(ooo_phrases[i], "我將於") == 0 ||
 		    strcmp(ooo_phrases[i], "我会于") == 0 ||
 		    strcmp(ooo_phrases[i], "我會於") == 0)) {
 			const char *e = h + strlen(ooo_phrases[i]);
-			size_t k;
 			int ret = 0;
 			for (k = 0; k < 60 && e[k] && e[k] != '\n'; k++)
 				if (strncmp(e + k, "返回", 6) == 0 ||

@@ -31,6 +31,8 @@
 /* Look up at most this many invoice-number candidates per message. */
 #define MAX_INVOICE_CANDIDATES 64
 #define REMINDER_CACHE 8
+/* Bytes of the sender's own words kept in the `classified` event. */
+#define WORDS_MAX 600
 #define BACKOFF_MAX_S 300
 
 struct reminder_cache {
@@ -911,6 +913,21 @@ classified_detail(const struct proc *pr)
 	}
 	if (pr->error)
 		dun_json_str(&d, "error", pr->error);
+	if (pr->p && pr->p->text) {
+		/* What dunmail read as the sender's own words (after quote
+		 * and signature stripping), so a person can check it. */
+		char words[WORDS_MAX + 1];
+		size_t n = strlen(pr->p->text);
+		if (n > WORDS_MAX) {
+			n = WORDS_MAX;
+			while (n > 0 && ((unsigned char)pr->p->text[n] &
+			    0xc0) == 0x80)
+				n--;
+		}
+		memcpy(words, pr->p->text, n);
+		words[n] = '\0';
+		dun_json_str(&d, "words", words);
+	}
 	dun_json_str(&d, "folder", pr->folder);
 	dun_json_close(&d);
 	dun_buf_free(&cases);

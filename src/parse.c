@@ -836,6 +836,51 @@ text_part_clear(struct text_part *tp)
 	memset(tp, 0, sizeof(*tp));
 }
 
+/*
+ * The message with only its MIME header fields (Content-*, MIME-Version)
+ * above the body: libetpan then does not parse every RFC 5322 field,
+ * which we read from the raw header block anyway (a good share of the
+ * parse time). NULL when the header block has a line that is not a
+ * header field: then libetpan sees the message as it is.
+ */
+static char *
+mime_only(const char *msg, size_t hlen, size_t mlen, size_t *outlen)
+{
+	struct dun_buf b;
+	size_t i = 0;
+	int keep = 0, first = 1;
+
+	dun_buf_init(&b, 0);
+	while (i < hlen) {
+		const char *line = msg + i, *nl = memchr(line, '\n', hlen - i);
+		size_t llen = nl ? (size_t)(nl - line) + 1 : hlen - i, k;
+		if (llen == 1 || (llen == 2 && line[0] == '\r'))
+			break; /* the blank line */
+		if (line[0] == ' ' || line[0] == '\t') {
+			if (first) {
+				dun_buf_free(&b);
+				return NULL;
+			}
+		} else {
+			for (k = 0; k < llen && line[k] > 32 && line[k] < 127 &&
+			    line[k] != ':'; k++)
+				;
+			if (k == 0 || k >= llen || line[k] != ':') {
+				dun_buf_free(&b);
+				return NULL;
+			}
+			keep = strncasecmp(line, "Content-", 8) == 0 ||
+			    strncasecmp(line, "MIME-Version:", 13) == 0;
+		}
+		first = 0;
+		if (keep)
+			dun_buf_add(&b, line, llen);
+		i += llen;
+	}
+	dun_buf_add(&b, msg + i, mlen - i);
+	return dun_buf_detach(&b, outlen);
+}
+
 int
 dun_parse_message(struct dun_parsed **out, const char *data, size_t len,
     const struct dun_parse_opts *opts)
@@ -848,9 +893,9 @@ dun_parse_message(struct dun_parsed **out, const char *data, size_t len,
 	struct walk w;
 	struct params topct;
 	const char *msg;
-	char *copy, *ctv, *dflcs = NULL;
+	char *copy, *ctv, *dflcs = NULL, *mimemsg;
 	const struct text_part *tp = NULL;
-	size_t mlen;
+	size_t mlen, mimelen = 0;
 	int r;
 
 	*out = NULL;
@@ -893,7 +938,10 @@ dun_parse_message(struct dun_parsed **out, const char *data, size_t len,
 				dflcs = xstrdup(topct.v[i].value);
 	}
 
-	r = mailmime_parse(msg, mlen, &idx, &mime);
+	if ((mimemsg = mime_only(msg, hlen, mlen, &mimelen)) != NULL)
+		r = mailmime_parse(mimemsg, mimelen, &idx, &mime);
+	else
+		r = mailmime_parse(msg, mlen, &idx, &mime);
 	if (r != MAILIMF_NO_ERROR || mime == NULL) {
 		set_error(p, "the MIME structure could not be parsed");
 		mime = NULL;
@@ -957,6 +1005,7 @@ dun_parse_message(struct dun_parsed **out, const char *data, size_t len,
 	free(dflcs);
 	if (mime)
 		mailmime_free(mime);
+	free(mimemsg);
 	free(copy);
 	*out = p;
 	return 0;

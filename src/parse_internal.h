@@ -29,6 +29,8 @@ size_t parse__header_len(const char *data, size_t len);
 int parse__date(const char *s, dun_time_t *out, long *offset_out);
 /* First Message-ID-looking token <...> in s, without <>; NULL if none. */
 char *parse__msgid(const char *s);
+/* A copy of in without NUL bytes if it is valid UTF-8, else NULL. */
+char *dun__utf8_copy_if_valid(const char *in, size_t len, size_t *len_out);
 
 /*
  * HTML (UTF-8) to text: block elements make lines, script/style/head are

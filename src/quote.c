@@ -13,6 +13,7 @@
 #include "dunmail/common.h"
 #include "dunmail/log.h"
 #include "dunmail/parse.h"
+#include "parse_internal.h"
 
 /* Lines longer than this are prose, never a marker we look for. */
 #define QUOTE_LINE_MAX 1024
@@ -294,7 +295,9 @@ guard_build(struct guard *g, const char *reminder)
 	memset(g, 0, sizeof(*g));
 	if (reminder == NULL)
 		return;
-	clean = dun_utf8_sanitize(reminder, strlen(reminder), NULL);
+	if ((clean = dun__utf8_copy_if_valid(reminder, strlen(reminder),
+	    NULL)) == NULL)
+		clean = dun_utf8_sanitize(reminder, strlen(reminder), NULL);
 	for (s = clean; *s; s = nl + 1) {
 		nl = strchr(s, '\n');
 		if (nl == NULL)
@@ -383,7 +386,9 @@ dun_quote_strip(const char *text, const char *reminder_text)
 	if (text == NULL)
 		return xstrdup("");
 	regex_init();
-	clean = dun_utf8_sanitize(text, strlen(text), NULL);
+	if ((clean = dun__utf8_copy_if_valid(text, strlen(text), NULL)) ==
+	    NULL)
+		clean = dun_utf8_sanitize(text, strlen(text), NULL);
 	for (s = clean; ; ) {
 		char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);

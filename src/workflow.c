@@ -242,6 +242,36 @@ dun_workflow_on_reply(struct dun_store *store, const struct dun_config *cfg,
 		    (long long)reply->message_id, dun_class_name(cls->cls),
 		    (long long)reply->case_ids[i], o.reason);
 	}
+	/* An out-of-office is about the person, not the invoice it answers:
+	 * every open case of the debtor waits for the return date, or the
+	 * debtor's other invoices would still be reminded while away. */
+	if (cls->cls == DUN_CLASS_AUTO_REPLY && reply->sender_contact &&
+	    reply->debtor_id && ev.return_date != DUN_DATE_NONE) {
+		struct dun_case_list list;
+		size_t k;
+
+		if ((rc = dun_store_case_list(store, &list, -1,
+		    reply->debtor_id)) < 0)
+			return rc;
+		for (k = 0; k < list.count && rc >= 0; k++) {
+			struct dun_case *c = list.items[k];
+
+			for (i = 0; i < reply->ncases; i++)
+				if (reply->case_ids[i] == c->id)
+					break;
+			if (i < reply->ncases || !dun_case_state_open(c->state))
+				continue;
+			rc = dun_case_apply(store, cfg, c->id, &ev, now,
+			    reply->message_id, contact, NULL, &o);
+			log_trace(TRACE_CASE, "reply %lld (auto_reply) -> "
+			    "case %lld of the same debtor: %s",
+			    (long long)reply->message_id, (long long)c->id,
+			    o.reason);
+		}
+		dun_case_list_free(&list);
+		if (rc < 0)
+			return rc;
+	}
 	/* Handing to a person: queued (above), filed (inbound), and
 	 * forwarded with a summary. */
 	if (reply->handed_off || handoff)

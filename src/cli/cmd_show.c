@@ -1,10 +1,12 @@
-/* dunmail show INVOICE [--json]: one case and its trail. */
+/* dunmail show INVOICE [--json]: one case and its trail. With --json the
+ * first line is the case, then one line per event. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "dunmail/cases.h"
+#include "dunmail/json.h"
 #include "dunmail/money.h"
 #include "dunmail/store.h"
 
@@ -29,6 +31,68 @@ print_event(const struct dun_event *ev, void *arg)
 	printf("  #%-5lld %s  %-12s %s\n", (long long)ev->seq, at, ev->kind,
 	    ev->detail);
 	return 0;
+}
+
+/* --json: the case first (one object), then one line per event. */
+static void
+print_case_json(const struct dun_case *c, const struct dun_invoice *inv,
+    const struct dun_debtor *d)
+{
+	struct dun_buf b = DUN_BUF_INIT, contacts = DUN_BUF_INIT;
+	char date[11], amount[48], at[21];
+	size_t i;
+
+	dun_json_open(&b);
+	dun_json_str(&b, "invoice", inv->number);
+	dun_json_str(&b, "debtor_ref", d->ref);
+	dun_json_str(&b, "debtor", d->name);
+	dun_json_str(&b, "timezone", d->timezone);
+	dun_buf_puts(&contacts, "[");
+	for (i = 0; i < d->nemails; i++) {
+		dun_json_open(&contacts);
+		dun_json_str(&contacts, "email", d->emails[i]);
+		dun_json_bool(&contacts, "invalid", d->email_invalid[i]);
+		dun_json_close(&contacts);
+	}
+	dun_buf_puts(&contacts, "]");
+	dun_json_raw(&b, "contacts", contacts.data);
+	dun_json_bool(&b, "opted_out", d->opted_out);
+	dun_date_format(date, inv->due_date);
+	dun_json_str(&b, "due_date", date);
+	dun_json_str(&b, "currency", inv->currency);
+	dun_money_plain(amount, sizeof(amount), inv->amount_minor,
+	    inv->currency);
+	dun_json_str(&b, "amount", amount);
+	dun_money_plain(amount, sizeof(amount), inv->open_minor,
+	    inv->currency);
+	dun_json_str(&b, "open_amount", amount);
+	dun_json_strn(&b, "state", c ? dun_case_state_name(c->state) : NULL);
+	if (c) {
+		dun_json_str(&b, "next_action",
+		    dun_next_action_name(c->next_action));
+		dun_json_str(&b, "next_detail", c->next_detail);
+		if (c->next_action_at) {
+			dun_time_format_utc(at, c->next_action_at);
+			dun_json_str(&b, "next_action_at", at);
+		} else
+			dun_json_strn(&b, "next_action_at", NULL);
+		dun_json_int(&b, "stage_sent", c->stage_sent);
+		if (c->promised_on != DUN_DATE_NONE) {
+			dun_date_format(date, c->promised_on);
+			dun_json_str(&b, "promised_on", date);
+		} else
+			dun_json_strn(&b, "promised_on", NULL);
+		dun_json_int(&b, "broken_promises", c->broken_promises);
+		if (c->hold_until) {
+			dun_time_format_utc(at, c->hold_until);
+			dun_json_str(&b, "hold_until", at);
+		} else
+			dun_json_strn(&b, "hold_until", NULL);
+	}
+	dun_json_close(&b);
+	printf("%s\n", b.data);
+	dun_buf_free(&b);
+	dun_buf_free(&contacts);
 }
 
 int
@@ -100,6 +164,8 @@ cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 		} else
 			printf("State     no case (settled when imported)\n");
 	}
+	if (sc.json)
+		print_case_json(c, inv, d);
 	if (c && (rc = dun_store_event_foreach(ctx->store, c->id,
 	    print_event, &sc)) < 0)
 		goto fail;

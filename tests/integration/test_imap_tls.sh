@@ -29,10 +29,16 @@ fi
 eval "$(bash "$sandbox" env)"
 export DUNMAIL_IMAP_PASSWORD=$SANDBOX_PASSWORD DUNMAIL_SMTP_PASSWORD=$SANDBOX_PASSWORD
 
+# A mailbox of our own: polling the shared INBOX would file (move) other
+# tests' mail while they run.
+box="TLS-$(date +%s%N)"
+command doveadm -c "$SANDBOX_DOVECOT_CONFIG" mailbox create -u ar@vendor.test "$box" || fail "create $box"
+
 # conf NAME KEY=VALUE...: the sandbox config with [imap] keys replaced.
 conf() {
 	local name=$1; shift
-	bash "$top/tests/sandbox/dunmail-config.sh" "$work/$name.db" > "$work/$name.conf"
+	bash "$top/tests/sandbox/dunmail-config.sh" "$work/$name.db" |
+		sed "s/^mailbox = INBOX/mailbox = $box/; s/^folder_root = Dunning/folder_root = $box-Filed/" > "$work/$name.conf"
 	local kv k v
 	for kv in "$@"; do
 		k=${kv%%=*} v=${kv#*=}

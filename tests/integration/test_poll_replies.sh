@@ -162,9 +162,23 @@ expect globex dispute invoice "INV-2026-0177" "Dunning/Dispute"
 expect longteng promise_to_pay thread "INV-2026-0158 INV-2026-0181" "Dunning/Promise"
 expect jinfeng unknown sender "INV-2026-0155 INV-2026-0174" "Dunning/Needs attention"
 expect umbrella auto_reply thread "INV-2026-0171" "Dunning/Auto-reply"
-expect stranger promise_to_pay thread "INV-2026-0142 INV-2026-0168" "Dunning/Promise"
+# Threaded to acme's reminder (two cases), but it names one invoice: only that one.
+expect stranger promise_to_pay thread "INV-2026-0142" "Dunning/Promise"
 expect nobody unknown none "" "Dunning/Needs attention"
 
+# The debtor's own words only: decoded, no quoted reminder, no attribution,
+# no Outlook/QQ header block (the `classified` event records them).
+words() { q "SELECT json_extract(detail, '$.words') FROM event WHERE kind = 'classified' AND message_id = (SELECT id FROM message WHERE message_id = '$1-$U@buyer.test') ORDER BY seq LIMIT 1"; }
+check_eq "acme: own words (UTF-8, Gmail quote gone)" "$(words acme)" "We will pay both invoices next Friday."
+check_eq "huaxin: own words (GBK, QQ quote gone)" "$(words huaxin)" "发票 INV-2026-0146 我们对金额有异议，数量不对，请核实。"
+check_eq "taipei: own words (Big5, 寄件者/主旨 block gone)" "$(words taipei)" "我們公司目前資金周轉困難，能否分期付款？"
+check_eq "globex: own words (HTML only, Outlook block gone)" "$(words globex)" "We dispute INV-2026-0177: the goods were returned."
+check_eq "longteng: own words (multipart, GB18030, 写道 quote gone)" "$(words longteng)" "我们将于12月5日付款。"
+check_eq "jinfeng: own words" "$(words jinfeng)" "请问你们的银行账户是多少？"
+check_eq "taipei: Big5 subject decoded" "$(row taipei subject)" "回覆: 付款提醒 [ref:$TAIPEI_TOKEN]"
+check_eq "huaxin: GBK subject decoded" "$(row huaxin subject)" "回复：付款提醒"
+check_eq "umbrella: return date from the out-of-office text" \
+	"$(q "SELECT json_extract(detail, '$.return_date') FROM event WHERE kind = 'classified' AND message_id = (SELECT id FROM message WHERE message_id = 'umbrella-$U@buyer.test')")" 2026-11-30
 check_eq "huaxin: the debtor's own words were classified (GBK decoded)" \
 	"$(q "SELECT evidence <> '' FROM classification WHERE message_id = (SELECT id FROM message WHERE message_id = 'huaxin-$U@buyer.test')")" 1
 check_eq "stranger: flagged as not a contact" "$(row stranger sender_contact)" 0
@@ -181,6 +195,15 @@ check_eq "hard bounce marks the contact invalid" "$(q "SELECT invalid FROM conta
 check_eq "hard bounce handed to a person" "$(q "SELECT reason FROM handoff WHERE message_id = '${dsn:-0}'")" bounce_hard
 check_eq "DSN in Dunning/Bounce" "$(on_disk "r-ghost-$U@vendor.test" Dunning/Bounce)" 1
 
+# The workflow hook: each reply handed to a person (with a debtor) is
+# forwarded once to the hand-off address through the outbox.
+check_eq "one forward per handed-off reply" \
+	"$(q "SELECT count(*) FROM message WHERE direction = 'out' AND kind = 'forward'")" \
+	"$(q "SELECT count(DISTINCT h.message_id) FROM handoff h JOIN message m ON m.id = h.message_id WHERE m.debtor_id IS NOT NULL AND m.debtor_id <> 0")"
+state_of() { q "SELECT c.state FROM dcase c JOIN invoice i ON i.id = c.invoice_id WHERE i.number = '$1'"; }
+check_eq "huaxin's dispute moved the invoice it named to disputed" "$(state_of INV-2026-0146)" disputed
+if [[ $(state_of INV-2026-0190) != disputed ]]; then pass "huaxin's other case is not disputed"; else fail "huaxin's other case is not disputed"; fi
+check_eq "acme's promise moved both cases to promised" "$(state_of INV-2026-0142) $(state_of INV-2026-0168)" "promised promised"
 # Every reply stored byte for byte under its SHA-256, and the trail verifies.
 n_in=$(q "SELECT count(*) FROM message WHERE direction = 'in'")
 n_blob=$(q "SELECT count(*) FROM message m JOIN blob b ON b.sha256 = m.sha256 WHERE m.direction = 'in'")

@@ -1,0 +1,386 @@
+/* Inbound processing without a network: raw messages go through
+ * dun_inbound_store_raw + dun_inbound_process on a temporary store, with
+ * the real parser and classifier. Matching by thread, named invoices,
+ * token, sender; unmatched hand-off; a hard bounce; processing twice. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dunmail/config.h"
+#include "dunmail/inbound.h"
+#include "dunmail/ledger.h"
+#include "dunmail/store.h"
+#include "dunmail/timeutil.h"
+#include "store_internal.h"
+#include "testutil.h"
+
+struct fixture {
+	char *dir;
+	struct dun_config *cfg;
+	struct dun_store *store;
+	struct dun_inbound *ib;
+	dun_time_t now;
+	uint32_t uid;
+};
+
+#define HEADER "debtor_ref,debtor_name,email,language,timezone,region," \
+	"invoice_number,issue_date,due_date,currency,amount,open_amount,pdf\n"
+
+/* The first column of the first row of sql as an integer (-1: no row). */
+static int64_t
+q_int(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(f->store->db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The first column of the first row as text (caller frees; "" if none). */
+static char *
+q_text(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v;
+
+	assert_int_equal(sqlite3_prepare_v2(f->store->db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	v = xstrdup(sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st,
+	    0) : "");
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+exec(struct fixture *f, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(f->store->db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+}
+
+/* A reminder we sent: message row (direction out) and its cases. */
+static void
+sent(struct fixture *f, const char *mid, const char *token,
+    const char *email, const char *inv1, const char *inv2)
+{
+	char *sql = xasprintf("INSERT INTO message (direction, kind, "
+	    "debtor_id, message_id, token, subject, from_addr, to_addrs, "
+	    "outbox_state, sent_at, created_at) VALUES ('out', 'reminder', "
+	    "(SELECT debtor_id FROM contact WHERE email = '%s'), '%s', '%s', "
+	    "'Payment reminder', 'ar@vendor.test', '%s', 'sent', 1795000000, "
+	    "1795000000); INSERT INTO message_case (message_id, case_id) "
+	    "SELECT m.id, c.id FROM message m, dcase c JOIN invoice i ON "
+	    "i.id = c.invoice_id WHERE m.message_id = '%s' AND i.number IN "
+	    "('%s', '%s');", email, mid, token, email, mid, inv1, inv2);
+	exec(f, sql);
+	free(sql);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	struct dun_import_stats st;
+	struct dun_diags diags = { 0 };
+	struct dun_inbound_opts opts;
+	const char *src = getenv("DUNMAIL_SOURCE_DIR");
+	char *db, *csv;
+
+	f->dir = test_tmpdir();
+	f->cfg = dun_config_defaults(f->dir);
+	free(f->cfg->templates_dir);
+	f->cfg->templates_dir = xasprintf("%s/templates", src ? src :
+	    DUNMAIL_SOURCE_DIR);
+	db = xasprintf("%s/t.db", f->dir);
+	assert_int_equal(dun_store_open(&f->store, db), 0);
+	free(db);
+	assert_int_equal(dun_time_parse(&f->now, "2026-11-20T09:00:00Z"), 0);
+	csv = test_write(f->dir, "inv.csv", HEADER
+	    "C1,Acme Corp,acme@buyer.test,en,Europe/London,GB,INV-2026-0001,"
+	    "2026-10-01,2026-11-01,GBP,100.00,100.00,\n"
+	    "C1,Acme Corp,acme@buyer.test,en,Europe/London,GB,INV-2026-0002,"
+	    "2026-10-02,2026-11-02,GBP,200.00,200.00,\n"
+	    "C2,Huaxin,huaxin@buyer.test,zh,Asia/Shanghai,CN,INV-2026-0003,"
+	    "2026-10-03,2026-11-03,CNY,300.00,300.00,\n"
+	    "C3,Ghost Ltd,ghost@buyer.test,en,Europe/London,GB,INV-2026-0004,"
+	    "2026-10-04,2026-11-04,GBP,400.00,400.00,\n");
+	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, csv,
+	    f->now, &st, &diags), 0);
+	assert_int_equal(diags.count, 0);
+	free(csv);
+	sent(f, "r1@vendor.test", "DUN-ACME0001", "acme@buyer.test",
+	    "INV-2026-0001", "INV-2026-0002");
+	sent(f, "r4@vendor.test", "DUN-GHOST004", "ghost@buyer.test",
+	    "INV-2026-0004", "");
+	memset(&opts, 0, sizeof(opts));
+	opts.now = f->now;
+	assert_int_equal(dun_inbound_new(&f->ib, f->store, f->cfg, &opts), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	dun_inbound_free(f->ib);
+	dun_store_close(f->store);
+	dun_config_free(f->cfg);
+	test_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Stores raw under the next UID and processes it: the message row. */
+static int64_t
+deliver(struct fixture *f, const char *raw)
+{
+	struct dun_inbound_stats st;
+	int64_t id = 0;
+
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(dun_inbound_store_raw(f->ib, &id, "INBOX", 1,
+	    ++f->uid, raw, strlen(raw)), 0);
+	assert_true(id > 0);
+	assert_int_equal(dun_inbound_process(f->ib, id, &st), 0);
+	assert_int_equal(st.processed, 1);
+	return id;
+}
+
+/* "INV-a INV-b" of the cases linked to message row id. */
+static char *
+cases_of(struct fixture *f, int64_t id)
+{
+	char *sql = xasprintf("SELECT group_concat(number, ' ') FROM (SELECT "
+	    "i.number FROM message_case mc JOIN dcase c ON c.id = mc.case_id "
+	    "JOIN invoice i ON i.id = c.invoice_id WHERE mc.message_id = %lld "
+	    "ORDER BY i.number)", (long long)id);
+	char *v = q_text(f, sql);
+
+	free(sql);
+	return v;
+}
+
+static void
+check_row(struct fixture *f, int64_t id, const char *cls, const char *method,
+    const char *cases, const char *folder)
+{
+	char *sql, *v;
+
+	sql = xasprintf("SELECT class FROM message WHERE id = %lld",
+	    (long long)id);
+	v = q_text(f, sql);
+	assert_string_equal(v, cls);
+	free(v);
+	free(sql);
+	sql = xasprintf("SELECT match_method FROM message WHERE id = %lld",
+	    (long long)id);
+	v = q_text(f, sql);
+	assert_string_equal(v, method);
+	free(v);
+	free(sql);
+	sql = xasprintf("SELECT folder FROM message WHERE id = %lld",
+	    (long long)id);
+	v = q_text(f, sql);
+	assert_string_equal(v, folder);
+	free(v);
+	free(sql);
+	v = cases_of(f, id);
+	assert_string_equal(v, cases);
+	free(v);
+}
+
+#define MSG(from, extra, subject, body) \
+	"From: " from "\r\nTo: ar@vendor.test\r\nSubject: " subject \
+	"\r\nDate: Fri, 20 Nov 2026 08:00:00 +0000\r\n" \
+	"Message-ID: <reply.1@buyer.test>\r\n" extra \
+	"Content-Type: text/plain; charset=utf-8\r\n\r\n" body "\r\n"
+
+static void
+test_inbound__thread_matches_its_cases(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = deliver(f, MSG("Acme AP <acme@buyer.test>",
+	    "In-Reply-To: <r1@vendor.test>\r\n", "Re: Payment reminder",
+	    "We will pay both invoices next Friday.\r\n\r\n"
+	    "On Mon, 16 Nov 2026, Accounts Receivable <ar@vendor.test> "
+	    "wrote:\r\n> Invoices INV-2026-0001 and INV-2026-0002 are "
+	    "overdue.\r\n"));
+
+	/* The quoted invoice numbers are not the debtor's words: both. */
+	check_row(f, id, "promise_to_pay", "thread",
+	    "INV-2026-0001 INV-2026-0002", "Dunning/Promise");
+	assert_int_equal(q_int(f, "SELECT sender_contact FROM message WHERE "
+	    "direction = 'in'"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
+	    "'classified'"), 2); /* one per case */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff"), 0);
+}
+
+static void
+test_inbound__named_invoice_only(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = deliver(f, MSG("acme@buyer.test",
+	    "References: <old@vendor.test> <r1@vendor.test>\r\n",
+	    "Re: Payment reminder",
+	    "We will pay INV-2026-0002 tomorrow."));
+
+	check_row(f, id, "promise_to_pay", "thread", "INV-2026-0002",
+	    "Dunning/Promise");
+}
+
+static void
+test_inbound__token(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = deliver(f, MSG("acme@buyer.test", "",
+	    "Re: Payment reminder [ref:DUN-ACME0001]",
+	    "We will pay both on Friday."));
+	char *v;
+
+	check_row(f, id, "promise_to_pay", "token",
+	    "INV-2026-0001 INV-2026-0002", "Dunning/Promise");
+	v = q_text(f, "SELECT token FROM message WHERE direction = 'in'");
+	assert_string_equal(v, "DUN-ACME0001");
+	free(v);
+}
+
+static void
+test_inbound__sender_fallback(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = deliver(f, MSG("huaxin@buyer.test", "", "Question",
+	    "What is your bank account number?"));
+
+	check_row(f, id, "unknown", "sender", "INV-2026-0003",
+	    "Dunning/Needs attention");
+	/* unknown: a person looks, per case */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
+	    "= 'unknown' AND case_id IS NOT NULL"), 1);
+}
+
+static void
+test_inbound__unmatched_handed_off(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = deliver(f, MSG("nobody@elsewhere.test", "", "Hello",
+	    "Is this the right address for sales?"));
+
+	check_row(f, id, "unknown", "none", "", "Dunning/Needs attention");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
+	    "= 'unmatched' AND case_id IS NULL"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
+	    "'handoff'"), 1);
+	assert_true(q_int(f, "SELECT debtor_id IS NULL OR debtor_id = 0 FROM "
+	    "message WHERE direction = 'in'") == 1);
+}
+
+static void
+test_inbound__hard_bounce_invalidates_contact(void **state)
+{
+	struct fixture *f = *state;
+	const char *dsn =
+	    "Return-Path: <>\r\n"
+	    "From: MAILER-DAEMON@vendor.test (Mail Delivery System)\r\n"
+	    "To: ar@vendor.test\r\n"
+	    "Subject: Undelivered Mail Returned to Sender\r\n"
+	    "Date: Fri, 20 Nov 2026 08:00:00 +0000\r\n"
+	    "Message-ID: <dsn1@vendor.test>\r\n"
+	    "Auto-Submitted: auto-replied\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	    "\tboundary=\"B\"\r\n\r\n"
+	    "--B\r\nContent-Type: text/plain\r\n\r\n"
+	    "This is the mail system at host vendor.test.\r\n"
+	    "I'm sorry to have to inform you that your message could not\r\n"
+	    "be delivered to one or more recipients.\r\n\r\n"
+	    "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; vendor.test\r\n\r\n"
+	    "Final-Recipient: rfc822; ghost@buyer.test\r\n"
+	    "Action: failed\r\nStatus: 5.1.1\r\n"
+	    "Diagnostic-Code: x-unix; user unknown\r\n\r\n"
+	    "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+	    "From: ar@vendor.test\r\nTo: ghost@buyer.test\r\n"
+	    "Subject: Payment reminder\r\nMessage-ID: <r4@vendor.test>\r\n"
+	    "\r\n--B--\r\n";
+	int64_t id = deliver(f, dsn);
+
+	check_row(f, id, "bounce", "bounce", "INV-2026-0004",
+	    "Dunning/Bounce");
+	assert_int_equal(q_int(f, "SELECT invalid FROM contact WHERE email = "
+	    "'ghost@buyer.test'"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
+	    "'contact_invalid'"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
+	    "= 'bounce_hard'"), 1);
+	/* The MTA wrote it, not the debtor. */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
+	    "'sender_not_contact'"), 0);
+}
+
+static void
+test_inbound__twice_does_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_inbound_stats st;
+	const char *raw = MSG("nobody@elsewhere.test", "", "Hello",
+	    "Anyone there?");
+	int64_t id = deliver(f, raw), again = 0, events, cls, hand;
+
+	events = q_int(f, "SELECT count(*) FROM event");
+	cls = q_int(f, "SELECT count(*) FROM classification");
+	hand = q_int(f, "SELECT count(*) FROM handoff");
+	assert_int_equal(cls, 1);
+	/* Processed again: the claim is taken, nothing happens. */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(dun_inbound_process(f->ib, id, &st), 0);
+	assert_int_equal(st.processed, 0);
+	/* Stored again under the same UID: the same row, no new event. */
+	assert_int_equal(dun_inbound_store_raw(f->ib, &again, "INBOX", 1,
+	    f->uid, raw, strlen(raw)), 0);
+	assert_int_equal(again, id);
+	assert_int_equal(dun_inbound_process(f->ib, again, &st), 0);
+	assert_int_equal(st.processed, 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event"), events);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM classification"), cls);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff"), hand);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM message WHERE "
+	    "direction = 'in'"), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__thread_matches_its_cases, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__named_invoice_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbound__token, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_inbound__sender_fallback,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__unmatched_handed_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__hard_bounce_invalidates_contact, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_inbound__twice_does_nothing,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
