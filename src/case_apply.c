@@ -2,6 +2,7 @@
  * row, the trail event, and the debtor, contact and hand-off changes that
  * go with it. The transition itself is the pure dun_case_transition(). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dunmail/cases.h"
@@ -121,12 +122,46 @@ done:
 	return rc;
 }
 
+/* Answers not sent within this long are dropped (docs/policy.md). */
+#define ANSWER_MAX_AGE (7 * 86400)
+
+/* 1 if the invoice copy a send_copy case asked for is no longer pending:
+ * it was planned (and not cancelled) since, or it is too old to go. */
+static int
+copy_done(struct dun_store *store, const struct dun_case *c, dun_time_t now,
+    int *done)
+{
+	struct dun_store_answer *answers = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	*done = 0;
+	if (c->next_action != DUN_NEXT_SEND_COPY)
+		return 0;
+	if (now >= c->next_action_at + ANSWER_MAX_AGE) {
+		*done = 1;
+		return 0;
+	}
+	if ((rc = dun_store_answers_pending(store, &answers, &n, c->debtor_id,
+	    c->next_action_at)) < 0)
+		return rc;
+	*done = 1;
+	for (i = 0; i < n; i++)
+		if (answers[i].case_id == c->id &&
+		    strcmp(answers[i].template, "invoice_copy") == 0)
+			*done = 0;
+	free(answers);
+	return 0;
+}
+
 int
 dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
     dun_time_t now)
 {
 	static const enum dun_case_state waiting[] = { DUN_CASE_UPCOMING,
-		DUN_CASE_PROMISED, DUN_CASE_PAID, DUN_CASE_ON_HOLD };
+		DUN_CASE_PROMISED, DUN_CASE_PAID, DUN_CASE_ON_HOLD,
+		/* only for a copy asked for (below) */
+		DUN_CASE_OVERDUE, DUN_CASE_ESCALATED };
 	struct dun_case_event ev;
 	struct dun_case_outcome o;
 	struct dun_case_list list;
@@ -140,6 +175,15 @@ dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
 		    0)) < 0)
 			return rc;
 		for (i = 0; i < list.count; i++) {
+			if ((waiting[k] == DUN_CASE_OVERDUE ||
+			    waiting[k] == DUN_CASE_ESCALATED) &&
+			    list.items[i]->next_action != DUN_NEXT_SEND_COPY)
+				continue;
+			if ((rc = copy_done(store, list.items[i], now,
+			    &ev.copy_done)) < 0) {
+				dun_case_list_free(&list);
+				return rc;
+			}
 			rc = dun_case_apply(store, cfg, list.items[i]->id, &ev,
 			    now, 0, NULL, NULL, &o);
 			if (rc < 0) {

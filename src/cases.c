@@ -352,12 +352,17 @@ reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
 
 static int
 time_transition(struct dun_case_outcome *o, const struct dun_case *c,
-    const struct dun_policy *policy, dun_date_t due_date, const char *tz,
-    dun_time_t now)
+    const struct dun_case_event *ev, const struct dun_policy *policy,
+    dun_date_t due_date, const char *tz, dun_time_t now)
 {
 	dun_date_t today = dun_tz_date(now, tz);
+	int copied = c->next_action == DUN_NEXT_SEND_COPY && ev->copy_done;
 
 	snprintf(o->event, sizeof(o->event), "time");
+	/* The copy went: the schedule is next again (below, a transition
+	 * that sets its own next action overrides this). */
+	if (copied)
+		set_next(o, DUN_NEXT_REMIND, "", 0);
 	if (c->state == DUN_CASE_UPCOMING && due_date < today) {
 		o->state = DUN_CASE_OVERDUE;
 		snprintf(o->reason, sizeof(o->reason), "the due date passed");
@@ -398,6 +403,11 @@ time_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		o->hold_until = 0;
 		set_next(o, DUN_NEXT_REMIND, "", 0);
 		snprintf(o->reason, sizeof(o->reason), "the hold ended");
+		return 1;
+	}
+	if (copied) {
+		snprintf(o->reason, sizeof(o->reason), "the invoice copy went: "
+		    "the reminder schedule continues");
 		return 1;
 	}
 	return 0;
@@ -488,7 +498,7 @@ dun_case_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		    ev->stage_index, ev->final_stage ? " (final notice)" : "");
 		return 1;
 	case DUN_EV_TIME:
-		return time_transition(o, c, policy, due_date, tz, now);
+		return time_transition(o, c, ev, policy, due_date, tz, now);
 	case DUN_EV_HUMAN:
 		return human_transition(o, c, ev, policy, due_date, tz, now);
 	}

@@ -466,7 +466,8 @@ dun_imap_list(struct dun_imap *imap, uint32_t lo, uint32_t hi, size_t max,
 		out->items[out->count++].size = size;
 	}
 	mailimap_fetch_list_free(result);
-	qsort(out->items, out->count, sizeof(*out->items), uid_cmp);
+	if (out->count > 1) /* items is NULL when nothing came back */
+		qsort(out->items, out->count, sizeof(*out->items), uid_cmp);
 	if (max && out->count > max)
 		out->count = max;
 	return 0;

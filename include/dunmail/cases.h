@@ -81,6 +81,9 @@ struct dun_case_event {
 	/* DUN_EV_REMINDER_SENT */
 	int stage_index;
 	int final_stage;
+	/* DUN_EV_TIME: the invoice copy a send_copy case asked for went
+	 * (or was dropped as too late), so its schedule is next again. */
+	int copy_done;
 	/* DUN_EV_HUMAN */
 	enum dun_human_action human;
 	dun_date_t until;        /* plan / hold-until, or DUN_DATE_NONE */

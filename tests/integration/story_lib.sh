@@ -31,13 +31,14 @@
 # Needs: the sandbox running and its `sandbox.sh env` exported,
 # DUNMAIL_SMTP_PASSWORD/DUNMAIL_IMAP_PASSWORD set, and
 #   STORY_REPO  the repository's top directory
-#   STORY_DIR   an empty work directory (store, config, replies, logs)
+#   STORY_DIR   the work directory (store, config, replies, logs)
 #   DUNMAIL     the dunmail binary
 # Hooks the caller may define (all optional):
 #   story_say TEXT            narration of a scripted step
 #   story_run_hook NOW        after each send + poll
 #   story_check_day DAY       after each day's last run
-# Set STORY_SHOW_SENT=1 to print every message `send` delivers.
+# Set STORY_SHOW=1 to print every message `send` delivers and every reply
+# `poll` classifies.
 
 STORY_START=2026-11-02
 STORY_DAYS=${STORY_DAYS:-45}
@@ -47,27 +48,33 @@ STORY_MAILBOXES="acme@buyer.test globex@buyer.test initech@buyer.test umbrella@b
 STORY_BAD_ADDR=nobody-taipei@buyer.test
 
 story_dm() { "$DUNMAIL" -c "$STORY_DIR/dunmail.conf" "$@"; }
-story_py() { python3 "$STORY_REPO/tests/integration/story_mail.py" "$@"; }
+story_py() { STORY_IGNORE=$STORY_DIR/preexisting python3 "$STORY_REPO/tests/integration/story_mail.py" "$@"; }
 story_q() { sqlite3 "$STORY_DIR/dunmail.db" "$@"; }
 story__say() {
 	if declare -F story_say >/dev/null; then story_say "$*"; else echo "==> $*"; fi
 }
 
-# story_setup: config for the sandbox, `dunmail init`, the demo ledger.
-# Returns non-zero (after saying why) if any of it fails.
-story_setup() {
+# story_prepare: the work directory, and the operator who resolves cases
+# added to STORY_DIR/dunmail.conf (written by tests/sandbox/dunmail-config.sh).
+story_prepare() {
 	mkdir -p "$STORY_DIR/replies" || return 1
 	: >"$STORY_DIR/send.log"
 	: >"$STORY_DIR/poll.log"
 	: >"$STORY_DIR/errors"
-	bash "$STORY_REPO/tests/sandbox/dunmail-config.sh" "$STORY_DIR/dunmail.db" \
-		>"$STORY_DIR/dunmail.conf" || return 1
-	# The person who resolves cases in the story.
-	sed -i 's/^\[sender\]$/&\noperator = alice/' "$STORY_DIR/dunmail.conf"
+	grep -q '^operator = ' "$STORY_DIR/dunmail.conf" ||
+		sed -i 's/^\[sender\]$/&\noperator = alice/' "$STORY_DIR/dunmail.conf"
 	# Messages already in a reused sandbox's Maildirs are not ours.
 	find "$SANDBOX_MAILDIR_ROOT" -type f -path '*/Maildir/*' \( -path '*/new/*' -o -path '*/cur/*' \) \
-		-printf '%f\n' 2>/dev/null | sed 's/:.*//' >"$STORY_DIR/preexisting"
-	export STORY_IGNORE=$STORY_DIR/preexisting
+		-printf '%f\n' 2>/dev/null | sed 's/:.*//' >"$STORY_DIR/preexisting" || true
+}
+
+# story_setup: config for the sandbox, lint, `dunmail init`, the demo
+# ledger imported on the first day. Non-zero (after saying why) on failure.
+story_setup() {
+	mkdir -p "$STORY_DIR" || return 1
+	bash "$STORY_REPO/tests/sandbox/dunmail-config.sh" "$STORY_DIR/dunmail.db" \
+		>"$STORY_DIR/dunmail.conf" || return 1
+	story_prepare || return 1
 	story_dm lint >"$STORY_DIR/lint.out" 2>&1 || { cat "$STORY_DIR/lint.out" >&2; return 1; }
 	story_dm init >"$STORY_DIR/init.out" 2>&1 || { cat "$STORY_DIR/init.out" >&2; return 1; }
 	story_dm --now "${STORY_START}T00:00:00Z" import invoices \
@@ -86,6 +93,15 @@ story_drain() {
 	return 1
 }
 
+# story__show FILE: with STORY_SHOW=1, what a command said, indented.
+story__show() {
+	if [[ ${STORY_SHOW:-0} == 1 ]]; then sed 's/^/    /' "$1"; fi
+	return 0
+}
+
+# (Problems go to STORY_DIR/errors and the story goes on: these functions
+# return 0 under `set -e`, except story_setup.)
+#
 # story_reply KEY USER NAME STYLE TEXT [--auto] [--template T]: USER writes
 # TEXT in reply to the newest message from ar@vendor.test in its INBOX
 # (or the newest of template T), quoting it in STYLE (gmail, gmail-zh,
@@ -101,7 +117,7 @@ story_reply() {
 		--date "$(date -u -d "$STORY_NOW - 30 minutes" +%Y-%m-%dT%H:%M:%SZ)" \
 		--key "$key" --text "$text" --out "$f" "$@") || {
 		echo "story: $key: no reminder to reply to" >>"$STORY_DIR/errors"
-		return 1
+		return 0
 	}
 	echo "${ids% *}" >"$STORY_DIR/replies/$key.irt"
 	echo "${ids#* }" >"$STORY_DIR/replies/$key.mid"
@@ -111,7 +127,7 @@ story_reply() {
 		--user "$user:$SANDBOX_PASSWORD" --mail-from "$user" \
 		--mail-rcpt ar@vendor.test --upload-file "$f" 2>>"$STORY_DIR/errors"; then
 		echo "story: $key: submission as $user refused" >>"$STORY_DIR/errors"
-		return 1
+		return 0
 	fi
 	STORY_PENDING="$STORY_PENDING ${ids#* }"
 }
@@ -147,6 +163,7 @@ story_script() {
 	"2026-11-10 01:30")
 		story__say "$1: the ledger gives Taipei a new address, $STORY_BAD_ADDR (a mailbox that does not exist)"
 		story_ledger_taipei || echo "story: taipei ledger update failed" >>"$STORY_DIR/errors"
+		story__show "$STORY_DIR/taipei-update.out"
 		story__say "$1: acme promises to pay INV-2026-0142 by 20 November"
 		story_reply acme acme@buyer.test "Acme Accounts Payable" gmail \
 			"Hello,\n\nApologies for the delay. We will pay INV-2026-0142 by 20 November 2026.\n\nBest regards,\nJane Doe\nAcme Corp AP"
@@ -172,12 +189,14 @@ story_script() {
 	"2026-11-20 01:30")
 		story__say "$1: acme's payment of INV-2026-0142 is in the ledger (dunmail import payments)"
 		story_ledger_acme_paid || echo "story: acme payment import failed" >>"$STORY_DIR/errors"
+		story__show "$STORY_DIR/acme-paid.out"
 		;;
 	"2026-11-20 09:30")
 		story__say "$1: a person resolves initech's dispute: hold until 7 December"
 		story_dm --now "$STORY_NOW" resolve INV-2026-0163 --action hold-until 2026-12-07 \
 			--note "$STORY_RESOLVE_NOTE" >"$STORY_DIR/resolve.out" 2>&1 \
 			|| echo "story: resolve failed: $(cat "$STORY_DIR/resolve.out")" >>"$STORY_DIR/errors"
+		story__show "$STORY_DIR/resolve.out"
 		;;
 	"2026-11-24 01:30")
 		story__say "$1: globex answers the broken-promise letter with a new promise: by 27 November"
@@ -190,15 +209,15 @@ story_script() {
 # One run: send, let Postfix deliver, then poll (after any reply written
 # just before the run has reached ar@vendor.test's INBOX).
 story_run() {
-	local now=$1 rc=0 mid out
+	local now=$1 rc=0 mid out last
 	story_dm send --now "$now" >"$STORY_DIR/send.out" 2>"$STORY_DIR/send.err" || rc=$?
 	{ echo "== send $now (exit $rc)"; cat "$STORY_DIR/send.out" "$STORY_DIR/send.err"; } >>"$STORY_DIR/send.log"
 	[[ $rc -eq 0 ]] || echo "story: send at $now exited $rc" >>"$STORY_DIR/errors"
-	if [[ ${STORY_SHOW_SENT:-0} == 1 ]]; then
+	if [[ ${STORY_SHOW:-0} == 1 ]]; then
 		sed -n "s/^sent \([^ ]*\) (\([^)]*\)) \([^ ]*\) \[\([^]]*\)\] to \([^:]*\):.*/  ${now%:00Z}Z  \2: \3 [\4] to \5/p" "$STORY_DIR/send.out"
 	fi
 	if ! grep -q "send: 0 sent" "$STORY_DIR/send.err" || [[ -n $STORY_PENDING ]]; then
-		story_drain
+		story_drain || true
 	fi
 	for mid in $STORY_PENDING; do
 		bash "$STORY_REPO/tests/sandbox/wait-for-mail.sh" -m "$mid" ar@vendor.test INBOX 1 30 >/dev/null \
@@ -206,9 +225,14 @@ story_run() {
 	done
 	STORY_PENDING=
 	rc=0
+	last=$(story_q "SELECT IFNULL(MAX(id), 0) FROM message WHERE direction = 'in'")
 	out=$(story_dm --now "$now" poll 2>&1) || rc=$?
 	echo "== poll $now (exit $rc): $out" >>"$STORY_DIR/poll.log"
 	[[ $rc -eq 0 ]] || echo "story: poll at $now exited $rc: $out" >>"$STORY_DIR/errors"
+	if [[ ${STORY_SHOW:-0} == 1 ]]; then
+		story_q -separator ' ' "SELECT from_addr, '->', class, 'filed in', folder FROM message WHERE direction = 'in' AND id > ${last:-0} ORDER BY id" |
+			sed "s/^/  ${now%:00Z}Z  poll: /"
+	fi
 	return 0
 }
 
@@ -226,7 +250,7 @@ story_walk() {
 		done
 		if declare -F story_check_day >/dev/null; then story_check_day "$day"; fi
 	done
-	story_drain
+	story_drain || true
 }
 
 # story_summary: what each mailbox received (local dates, templates).

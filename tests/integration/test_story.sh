@@ -48,8 +48,19 @@ got() { received "$1" | awk -v d="$2" -v t="$3" '$1 == d && $3 == t' | wc -l; }
 # got_between USER FROM TO: messages to USER with local dates in [FROM, TO].
 got_between() { received "$1" | awk -v a="$2" -v b="$3" '$1 >= a && $1 <= b' | wc -l; }
 case_json() { story_dm show "$1" --json | head -n1; }
-case_field() { case_json "$1" | jq -r ".$2"; }
-queued() { story_dm queue --json | jq -r "select(.invoice == \"$1\") | .reason" | sort | paste -sd, -; }
+# pyjson EXPR: JSON lines on stdin as the list L; prints EXPR (a list one
+# item a line; true/false/null as in JSON). jq is not a dependency.
+pyjson() {
+	python3 -c '
+import json, sys
+L = [json.loads(l) for l in sys.stdin if l.strip()]
+def show(v):
+    return json.dumps(v) if isinstance(v, bool) or v is None else str(v)
+r = eval(sys.argv[1])
+print("\n".join(map(show, r)) if isinstance(r, list) else show(r))' "$1"
+}
+case_field() { case_json "$1" | pyjson "L[0][\"$2\"]"; }
+queued() { story_dm queue --json | pyjson "\",\".join(sorted(o[\"reason\"] for o in L if o[\"invoice\"] == \"$1\"))"; }
 reply_mid() { cat "$STORY_DIR/replies/$1.mid"; }
 # in_row KEY COLUMN: the inbound row of a story reply.
 in_row() { story_q "SELECT $2 FROM message WHERE direction = 'in' AND message_id = '$(reply_mid "$1")'"; }
@@ -149,7 +160,7 @@ story_check_day() {
 		expect INV-2026-0146 R R
 		;;
 	2026-11-10)
-		check_eq "$day: the ledger update replaced Taipei's contact" "$(case_json INV-2026-0166 | jq -r '.contacts | map(.email) | join(",")')" "$STORY_BAD_ADDR"
+		check_eq "$day: the ledger update replaced Taipei's contact" "$(case_json INV-2026-0166 | pyjson '",".join(c["email"] for c in L[0]["contacts"])')" "$STORY_BAD_ADDR"
 		check_reply acme promise_to_pay Dunning/Promise
 		check_eq "$day: acme answered the due_today reminder" \
 			"$(story_q "SELECT template FROM message WHERE message_id = '$(cat "$STORY_DIR/replies/acme.irt")'")" due_today
@@ -165,12 +176,12 @@ story_check_day() {
 			"$(story_q "SELECT count(*) FROM message m JOIN recipient r ON r.message_id = m.id WHERE m.direction = 'out' AND m.kind = 'reminder' AND r.address = '$STORY_BAD_ADDR' AND m.outbox_state = 'sent'")" 1
 		f=$(story_q "SELECT message_id FROM message WHERE direction = 'in' AND class = 'bounce' AND match_method = 'bounce'")
 		check_eq "$day: Postfix's DSN recognised as a bounce of that reminder" "$([[ -n $f ]] && echo yes)" yes
-		check_eq "$day: hard bounce: the address is marked invalid" "$(case_json INV-2026-0166 | jq -r '.contacts[0].invalid')" true
+		check_eq "$day: hard bounce: the address is marked invalid" "$(case_json INV-2026-0166 | pyjson 'L[0]["contacts"][0]["invalid"]')" true
 		check_eq "$day: hard bounce: queued for a person" "$(queued INV-2026-0166)" bounce_hard
 		check_eq "$day: the DSN is filed in Dunning/Bounce" "$(in_folder Dunning/Bounce "$(story_q "SELECT message_id FROM message WHERE direction = 'out' AND to_addrs LIKE '%$STORY_BAD_ADDR%' LIMIT 1")")" 1
-		check_forward bounce_hard "Debtor:     台北永信股份有限公司 (CUST-2004)" "INV-2026-0166" "dunmail resolve INV-2026-0166"
+		check_forward bounce "Debtor:     台北永信股份有限公司 (CUST-2004)" "INV-2026-0166" "dunmail resolve INV-2026-0166"
 		check_eq "$day: plan: Taipei's other invoice has no address left" \
-			"$(story_dm plan --now "${day}T15:00:00Z" --json | jq -r 'select(.invoice == "INV-2026-0176") | .why')" "stopped: no valid contact address"
+			"$(story_dm plan --now "${day}T15:00:00Z" --json | pyjson '[o["why"] for o in L if o["invoice"] == "INV-2026-0176"]')" "stopped: no valid contact address"
 		expect INV-2026-0166 R "human(hard_bounce)"
 		expect INV-2026-0176 R "*"
 		;;
@@ -181,7 +192,7 @@ story_check_day() {
 		expect INV-2026-0150 promised "follow_up_promise(promise_broken)"
 		check_reply jinfeng auto_reply Dunning/Auto-reply
 		check_eq "$day: the out-of-office's return date was read" \
-			"$(story_q "SELECT detail FROM event WHERE kind = 'classified' AND message_id = (SELECT id FROM message WHERE message_id = '$(reply_mid jinfeng)')" | jq -r .return_date | sort -u)" 2026-11-23
+			"$(story_q "SELECT detail FROM event WHERE kind = 'classified' AND message_id = (SELECT id FROM message WHERE message_id = '$(reply_mid jinfeng)')" | pyjson 'sorted({o["return_date"] for o in L})')" 2026-11-23
 		for f in INV-2026-0155 INV-2026-0174; do
 			check_eq "$day: jinfeng's $f held until 24 Nov 09:00 Shanghai" "$(case_field $f hold_until)" 2026-11-24T01:00:00Z
 		done
@@ -212,7 +223,7 @@ story_check_day() {
 		check_eq "$day: resolve reports the decision" "$(cat "$STORY_DIR/resolve.out")" \
 			"INV-2026-0163: disputed -> on_hold; next wait hold; recorded for alice"
 		check_eq "$day: the trail has the operator and the note" \
-			"$(story_dm show INV-2026-0163 --json | jq -r 'select(.kind == "decision") | .detail | "\(.operator)|\(.note)|\(.action)"')" "alice|$STORY_RESOLVE_NOTE|hold-until"
+			"$(story_dm show INV-2026-0163 --json | pyjson '["%s|%s|%s" % (o["detail"]["operator"], o["detail"]["note"], o["detail"]["action"]) for o in L if o.get("kind") == "decision"]')" "alice|$STORY_RESOLVE_NOTE|hold-until"
 		check_eq "$day: the dispute left the queue" "$(queued INV-2026-0163)" ""
 		check_eq "$day: the hand-off records who resolved it" "$(story_q "SELECT operator || '|' || resolution FROM handoff WHERE case_id = (SELECT c.id FROM dcase c JOIN invoice i ON i.id = c.invoice_id WHERE i.number = 'INV-2026-0163')")" "alice|hold-until"
 		check_eq "$day: held until 7 Dec 09:00 London" "$(case_field INV-2026-0163 next_action_at)" 2026-12-07T09:00:00Z
@@ -272,9 +283,9 @@ story_dm --now 2026-12-16T15:00:00Z cases | sed 's/^/#   /'
 echo "# dunmail queue"
 story_dm queue | sed 's/^/#   /'
 check_eq "queue: the bounce, the hardship and the broken promises wait for a person" \
-	"$(story_dm queue --json | jq -r 'select(.invoice != null) | "\(.invoice):\(.reason)"' | sort | paste -sd' ' -)" \
+	"$(story_dm queue --json | pyjson '" ".join(sorted("%s:%s" % (o["invoice"], o["reason"]) for o in L if o["invoice"]))')" \
 	"INV-2026-0150:broken_promises INV-2026-0166:bounce_hard INV-2026-0171:hardship"
-check_eq "queue is oldest first" "$(story_dm queue --json | jq -r .since | sort -c && echo sorted)" sorted
+check_eq "queue is oldest first" "$(story_dm queue --json | pyjson '"sorted" if [o["since"] for o in L] == sorted(o["since"] for o in L) else "not sorted"')" sorted
 if out=$(story_dm verify 2>&1); then pass "dunmail verify: exit 0 ($out)"; else fail "dunmail verify exits 0" "$out"; fi
 
 # Tampering, each on a fresh copy of the store.

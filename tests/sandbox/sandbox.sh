@@ -443,12 +443,25 @@ EOF
     } >"$(dv_conf "$inst")"
 }
 
+# Runs a daemon with no descriptor above 2 inherited: a caller's
+# `flock LOCK tests/...` lock (or any pipe) must not live on in the
+# servers, or the lock would be held until the sandbox stops.
+without_inherited_fds() {
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            [[ $fd =~ ^[0-9]+$ ]] && ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+        done
+        exec "$@"
+    )
+}
+
 start_dovecot() {
     local inst conf
     for inst in $DOVECOT_INSTANCES; do
         write_dovecot_conf "$inst"
         conf=$(dv_conf "$inst")
-        if ! dovecot -c "$conf" >"$(dv_dir "$inst")/start.out" 2>&1; then
+        if ! without_inherited_fds dovecot -c "$conf" >"$(dv_dir "$inst")/start.out" 2>&1; then
             cat "$(dv_dir "$inst")/start.out" >&2 || true
             tail_logs
             die "dovecot instance '$inst' failed to start"
@@ -623,7 +636,7 @@ start_postfix() {
     write_postfix_conf
     register_postfix_config_dir
     make_postfix_queue
-    if ! postfix -c "$PF_CONF" start >"$PF_DIR/start.out" 2>&1; then
+    if ! without_inherited_fds postfix -c "$PF_CONF" start >"$PF_DIR/start.out" 2>&1; then
         cat "$PF_DIR/start.out" >&2 || true
         tail_logs
         die "postfix failed to start"

@@ -181,6 +181,12 @@ test_cases__transition_table(void **state)
 	  EV(DUN_EV_HUMAN, .human = DUN_HUMAN_LIFT_OPT_OUT),
 	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_REMIND,
 	  "decision", NULL, "", -1, 0, NULL },
+	{ "invoice copy went: the schedule is next", DUN_CASE_OVERDUE, 2, 0,
+	  NULL, EV(DUN_EV_TIME, .copy_done = 1), "2026-11-20T02:00:00Z", 1,
+	  DUN_CASE_OVERDUE, DUN_NEXT_REMIND, "time", NULL, "", 0, 0, NULL },
+	{ "invoice copy went as the due date passed", DUN_CASE_UPCOMING, 1, 0,
+	  NULL, EV(DUN_EV_TIME, .copy_done = 1), "2026-11-16T17:00:00Z", 1,
+	  DUN_CASE_OVERDUE, DUN_NEXT_REMIND, "time", NULL, "", 0, 0, NULL },
 	{ "human close", DUN_CASE_DISPUTED, 2, 0, NULL,
 	  EV(DUN_EV_HUMAN, .human = DUN_HUMAN_CLOSE), "2026-11-20T02:00:00Z",
 	  1, DUN_CASE_CLOSED, DUN_NEXT_NONE, "decision", NULL, "", 0, 0,
@@ -215,6 +221,8 @@ test_cases__transition_table(void **state)
 			ev.return_date = D("2026-12-01");
 		if (ev.until == 2)
 			ev.until = D("2026-12-15");
+		if (ev.copy_done)
+			c.next_action = DUN_NEXT_SEND_COPY;
 		if (r->state == DUN_CASE_ON_HOLD && r->hold_until) {
 			c.next_action = DUN_NEXT_WAIT;
 		}
