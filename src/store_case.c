@@ -247,9 +247,10 @@ int
 dun_store_case_create(struct dun_store *store, int64_t *id_out,
     int64_t invoice_id, enum dun_case_state state, dun_time_t now)
 {
+	/* A new case is reminded as the policy says. */
 	sqlite3_stmt *st = store__prepare(store, "INSERT INTO dcase "
-	    "(invoice_id, state, opened_at, updated_at) VALUES "
-	    "(?1, ?2, ?3, ?3)");
+	    "(invoice_id, state, next_action, opened_at, updated_at) VALUES "
+	    "(?1, ?2, 'remind', ?3, ?3)");
 	int rc;
 
 	if (st == NULL)

@@ -215,6 +215,29 @@ main(int argc, char **argv)
 		    "lists them\n", argv[0]);
 		return EX_USAGE;
 	}
+	/* --now is global, but people also write it after the verb: take it
+	 * from there too, and leave the command its other arguments. */
+	{
+		int i, k = 1;
+		for (i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--") == 0) {
+				while (i < argc)
+					argv[k++] = argv[i++];
+				break;
+			}
+			if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
+				setenv("DUNMAIL_NOW", argv[++i], 1);
+				continue;
+			}
+			if (strncmp(argv[i], "--now=", 6) == 0) {
+				setenv("DUNMAIL_NOW", argv[i] + 6, 1);
+				continue;
+			}
+			argv[k++] = argv[i];
+		}
+		argc = k;
+		argv[argc] = NULL;
+	}
 	now_text = getenv("DUNMAIL_NOW");
 	if (now_text && *now_text) {
 		if (dun_time_parse(&ctx.now, now_text) < 0) {

@@ -43,7 +43,6 @@
 STORY_START=2026-11-02
 STORY_DAYS=${STORY_DAYS:-45}
 STORY_SLOTS="01:30 09:30 14:30"
-STORY_DEBTORS="acme globex initech umbrella huaxin jinfeng taipei longteng"
 STORY_MAILBOXES="acme@buyer.test globex@buyer.test initech@buyer.test umbrella@buyer.test huaxin@buyer.test longteng@buyer.test jinfeng@buyer.test taipei@buyer.test collections@vendor.test"
 STORY_BAD_ADDR=nobody-taipei@buyer.test
 

@@ -21,7 +21,9 @@
 # Prints "N passed, M failed" last; exits non-zero on failure.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=send_lib.sh
 source "$here/send_lib.sh"
+# shellcheck source=story_lib.sh
 source "$here/story_lib.sh"
 
 t0=$SECONDS
@@ -322,7 +324,7 @@ if out=$(story_dm export INV-2026-0163 "$bundle" 2>&1); then pass "dunmail expor
 check "bundle: sha256sum -c SHA256SUMS" sh -c "cd '$bundle' && sha256sum -c --quiet SHA256SUMS"
 check "bundle: python3 verify.py" sh -c "cd '$bundle' && python3 verify.py"
 check_eq "bundle: every message in and out of the case as .eml" \
-	"$(ls "$bundle"/messages/*.eml 2>/dev/null | wc -l)" \
+	"$(find "$bundle/messages" -name "*.eml" | wc -l)" \
 	"$(story_q "SELECT count(DISTINCT m.id) FROM message m JOIN message_case mc ON mc.message_id = m.id JOIN dcase c ON c.id = mc.case_id JOIN invoice i ON i.id = c.invoice_id WHERE i.number = 'INV-2026-0163' AND (m.direction = 'in' OR m.outbox_state = 'sent')")"
 check "bundle: the timeline has the dispute, the decision and its note" \
 	sh -c "grep -q dispute '$bundle/timeline.md' && grep -q alice '$bundle/timeline.md' && grep -qF 'CN-0042' '$bundle/timeline.md'"
