@@ -134,6 +134,10 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		struct dun_outbox_stats sst;
 		struct dun_inbound_stats ist;
 
+		/* Cleared here, not just before IDLE: a signal that lands
+		 * while a send pass runs must still cut the next sleep short,
+		 * or a SIGHUP would wait a whole interval to be seen. */
+		run_wake = 0;
 		if (run_reload) {
 			run_reload = 0;
 			if (reload(ctx) == 0) {
@@ -169,7 +173,6 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		/* Sleep in IDLE until a reply, a signal, or the next
 		 * look at what is due. */
-		run_wake = 0;
 		alarm((unsigned)interval);
 		memset(&ist, 0, sizeof(ist));
 		rc = dun_inbound_idle(ib, &ist);

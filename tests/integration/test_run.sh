@@ -48,7 +48,10 @@ done
 check "reply processed while in IDLE (promised)" test "$state" = promised
 check "filed under Dunning/Promise" grep -rqs "$mid" "$SANDBOX_MAILDIR_ROOT/vendor.test/ar/Maildir/.Dunning.Promise"
 kill -HUP "$pid"
-sleep 1
+for _ in $(seq 1 40); do
+	grep -q "config reloaded" "$work/run.log" && break
+	sleep 0.25
+done
 check "SIGHUP reloads the config" grep -q "config reloaded" "$work/run.log"
 check "still running after SIGHUP" kill -0 "$pid"
 kill -TERM "$pid"
