@@ -19,6 +19,7 @@
 #include "dunmail/common.h"
 #include "dunmail/dates.h"
 #include "dunmail/log.h"
+#include "prefilter.h"
 
 #define TEXT_CAP (64u << 10)     /* the debtor's words we look at */
 #define EVIDENCE_CAP 200         /* bytes of matched text reported */
@@ -68,6 +69,7 @@ struct rule {
 	double weight;
 	int on_subject;      /* matched against the Subject */
 	int needs;           /* NEED_*: texts it cannot match are skipped */
+	int filter;          /* its literals in dun_rules.pf */
 	pcre2_code *re;      /* owned */
 	int g_date, g_amount, g_currency, g_invoice; /* group numbers, -1 */
 	char *file;          /* owned; where it was defined */
@@ -92,6 +94,7 @@ struct dun_rules {
 	uint32_t match_limit;
 	uint32_t depth_limit;
 	pcre2_match_context *mctx; /* owned */
+	struct dun_prefilter *pf;  /* owned; the rules' literals */
 	uint32_t max_groups; /* for sizing match data */
 	int have_invoice_rules;
 	int file_needs;      /* while loading: the file's @script */
@@ -112,6 +115,9 @@ rule_free(struct rule *r)
 	pcre2_code_free(r->re);
 }
 
+#ifdef DUN_H1_PROF
+static uint64_t h1_cyc[1024], h1_calls[1024], h1_hits[1024];
+#endif
 void
 dun_rules_free(struct dun_rules *rules)
 {
@@ -119,10 +125,15 @@ dun_rules_free(struct dun_rules *rules)
 
 	if (rules == NULL)
 		return;
+#ifdef DUN_H1_PROF
+	for (i = 0; i < rules->nrules; i++)
+		fprintf(stderr, "H1 %12llu %8llu %8llu %s\n", (unsigned long long)h1_cyc[i], (unsigned long long)h1_calls[i], (unsigned long long)h1_hits[i], rules->rules[i].id);
+#endif
 	for (i = 0; i < rules->nrules; i++)
 		rule_free(&rules->rules[i]);
 	free(rules->rules);
 	pcre2_match_context_free(rules->mctx);
+	dun_prefilter_free(rules->pf);
 	free(rules);
 }
 
@@ -456,6 +467,10 @@ parse_rule(struct dun_rules *rules, char *line, const char *file, int lineno,
 	r.file = xstrdup(file);
 	r.line = lineno;
 	r.needs = start_needs(r.re) | rules->file_needs;
+	r.filter = dun_prefilter_add(rules->pf, slash + 1,
+	    (size_t)(last - slash - 1), ((opts & PCRE2_CASELESS) ?
+	    DUN_PF_CASELESS : 0) | ((opts & PCRE2_EXTENDED) ?
+	    DUN_PF_EXTENDED : 0));
 	r.g_date = group(r.re, "date");
 	r.g_amount = group(r.re, "amount");
 	r.g_currency = group(r.re, "currency");
@@ -562,6 +577,7 @@ dun_rules_load(struct dun_rules **out, const char *dir,
 	rules->match_limit = DEFAULT_MATCH_LIMIT;
 	rules->depth_limit = DEFAULT_DEPTH_LIMIT;
 	rules->max_groups = 1;
+	rules->pf = dun_prefilter_new();
 	for (i = 0; i < nnames; i++) {
 		path = xasprintf("%s/%s", dir, names[i]);
 		load_file(rules, path, seen, DUN_ARRAY_SIZE(seen), d);
@@ -577,6 +593,8 @@ dun_rules_load(struct dun_rules **out, const char *dir,
 		r.re = compile(DEFAULT_INVOICE_PATTERN,
 		    strlen(DEFAULT_INVOICE_PATTERN), 0, err, sizeof(err));
 		r.g_date = r.g_amount = r.g_currency = r.g_invoice = -1;
+		r.filter = dun_prefilter_add(rules->pf, DEFAULT_INVOICE_PATTERN,
+		    strlen(DEFAULT_INVOICE_PATTERN), 0);
 		rules->rules = xreallocarray(rules->rules, rules->nrules + 1,
 		    sizeof(*rules->rules));
 		rules->rules[rules->nrules++] = r;
@@ -584,6 +602,7 @@ dun_rules_load(struct dun_rules **out, const char *dir,
 	if (rules->full_score < rules->min_score)
 		dun_diags_add(d, dir, 0, "@full_score %.2f is below @min_score "
 		    "%.2f", rules->full_score, rules->min_score);
+	dun_prefilter_build(rules->pf);
 	rules->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(rules->mctx, rules->match_limit);
 	pcre2_set_depth_limit(rules->mctx, rules->depth_limit);
@@ -769,6 +788,8 @@ struct run {
 	int last_rc;                /* of the last match: pairs set + 1 */
 	int text_has;               /* NEED_* bits the text satisfies */
 	int subject_has;
+	struct dun_prefilter_hits text_hits;    /* literals in orig */
+	struct dun_prefilter_hits subject_hits; /* literals in subject */
 };
 
 static int
@@ -787,14 +808,33 @@ text_has(const char *s, size_t len)
 	return has;
 }
 
+/*
+ * 0 if rule r cannot match a text that hits describes: a literal that
+ * every match contains is absent. Masks only write blanks, which no
+ * literal holds, so what orig lacks the masked text lacks too.
+ */
+static int
+may_match(const struct run *run, const struct rule *r,
+    const struct dun_prefilter_hits *hits)
+{
+	return dun_prefilter_may_match(run->rules->pf, hits, r->filter);
+}
+
 static int
 match_at(struct run *run, const struct rule *r, const char *s, size_t len,
     size_t start)
 {
 	int rc;
+#ifdef DUN_H1_PROF
+	uint64_t t0 = __builtin_ia32_rdtsc();
+#endif
 
 	rc = pcre2_match(r->re, (PCRE2_SPTR)s, len, start, PCRE2_NO_UTF_CHECK,
 	    run->md, run->rules->mctx);
+#ifdef DUN_H1_PROF
+	{ size_t ix = (size_t)(r - run->rules->rules);
+	h1_cyc[ix] += __builtin_ia32_rdtsc() - t0; h1_calls[ix]++; if (rc >= 0) h1_hits[ix]++; }
+#endif
 	run->last_rc = rc;
 	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
 		run->limit_hits++;
@@ -825,7 +865,8 @@ apply_masks(struct run *run)
 	for (i = 0; i < run->rules->nrules; i++) {
 		const struct rule *r = &run->rules->rules[i];
 		if (r->kind != RULE_MASK || r->on_subject ||
-		    (r->needs & ~run->text_has))
+		    (r->needs & ~run->text_has) ||
+		    !may_match(run, r, &run->text_hits))
 			continue;
 		off = 0;
 		while (off < run->len && match_at(run, r, run->text, run->len,
@@ -856,7 +897,9 @@ vote_all(struct run *run)
 		PCRE2_SIZE *ov;
 
 		if (r->kind != RULE_CLASS || len == 0 || (r->needs &
-		    ~(r->on_subject ? run->subject_has : run->text_has)))
+		    ~(r->on_subject ? run->subject_has : run->text_has)) ||
+		    !may_match(run, r, r->on_subject ? &run->subject_hits :
+		    &run->text_hits))
 			continue;
 		if (match_at(run, r, s, len, 0) < 0)
 			continue;
@@ -918,7 +961,8 @@ find_invoices(struct run *run, struct dun_classification *out)
 
 	for (i = 0; i < run->rules->nrules; i++) {
 		const struct rule *r = &run->rules->rules[i];
-		if (r->kind != RULE_INVOICE)
+		if (r->kind != RULE_INVOICE ||
+		    !may_match(run, r, &run->text_hits))
 			continue;
 		off = 0;
 		while (off < run->len && match_at(run, r, run->orig, run->len,
@@ -1202,6 +1246,11 @@ dun_classify(struct dun_classification *out, const struct dun_rules *rules,
 	    &slatin);
 	run.text_has = text_has(run.orig, run.len);
 	run.subject_has = text_has(run.subject, run.subject_len);
+	dun_prefilter_hits_init(&run.text_hits, rules->pf);
+	dun_prefilter_hits_init(&run.subject_hits, rules->pf);
+	dun_prefilter_scan(rules->pf, &run.text_hits, run.orig, run.len);
+	dun_prefilter_scan(rules->pf, &run.subject_hits, run.subject,
+	    run.subject_len);
 	if (cjk + latin == 0)
 		zh = language_is_zh(scjk, slatin);
 	else
@@ -1243,6 +1292,8 @@ dun_classify(struct dun_classification *out, const struct dun_rules *rules,
 		    "limit", run.limit_hits);
 
 	pcre2_match_data_free(run.md);
+	dun_prefilter_hits_free(&run.text_hits);
+	dun_prefilter_hits_free(&run.subject_hits);
 	free(run.orig);
 	free(run.text);
 	free(run.subject);

@@ -43,27 +43,29 @@ void
 dun_compose_base64(struct dun_buf *out, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	size_t i, col = 0;
-	char q[4];
+	char line[78];
+	size_t i, n;
 
-	for (i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		q[0] = b64chars[v >> 18 & 63];
-		q[1] = b64chars[v >> 12 & 63];
-		q[2] = i + 1 < len ? b64chars[v >> 6 & 63] : '=';
-		q[3] = i + 2 < len ? b64chars[v & 63] : '=';
-		dun_buf_add(out, q, 4);
-		if ((col += 4) == 76) {
-			dun_buf_puts(out, "\r\n");
-			col = 0;
+	/* A line at a time: 57 bytes in, 76 characters and CRLF out. */
+	for (i = 0; i < len; i += 57) {
+		size_t chunk = len - i < 57 ? len - i : 57, j;
+
+		for (j = 0, n = 0; j < chunk; j += 3) {
+			unsigned v = (unsigned)p[i + j] << 16;
+			if (j + 1 < chunk)
+				v |= (unsigned)p[i + j + 1] << 8;
+			if (j + 2 < chunk)
+				v |= p[i + j + 2];
+			line[n++] = b64chars[v >> 18 & 63];
+			line[n++] = b64chars[v >> 12 & 63];
+			line[n++] = j + 1 < chunk ? b64chars[v >> 6 & 63] :
+			    '=';
+			line[n++] = j + 2 < chunk ? b64chars[v & 63] : '=';
 		}
+		line[n++] = '\r';
+		line[n++] = '\n';
+		dun_buf_add(out, line, n);
 	}
-	if (col)
-		dun_buf_puts(out, "\r\n");
 }
 
 /* Base64 without line breaks, for encoded-words. */

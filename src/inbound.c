@@ -26,6 +26,9 @@
 /* File (MOVE) processed messages in batches of at most this many. */
 #define FILE_BATCH 2000
 #define CHUNK_BYTES (16u << 20)
+/* Messages of one chunk that may fail (each redoing the chunk) before
+ * the rest is processed one transaction each. */
+#define BATCH_FAILURES 4
 /* UIDs listed per round when catching up on a large mailbox. */
 #define LIST_WINDOW 2000
 /* Look up at most this many invoice-number candidates per message. */
@@ -621,6 +624,7 @@ struct proc {
 	char *folder;                    /* owned */
 	char *token_header;              /* owned */
 	char *error;                     /* owned; why unparseable */
+	int failed;                      /* processing failed: no hook */
 };
 
 static void
@@ -934,10 +938,12 @@ classified_detail(const struct proc *pr)
 	return dun_buf_detach(&d, NULL);
 }
 
-/* Writes what analyse() found, in the caller's transaction. */
+/* Writes what analyse() found, in the caller's transaction. raw is the
+ * stored message (NULL if it could not be read), for the hook. */
 static int
 record(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
-    dun_time_t now, struct dun_inbound_stats *st)
+    const char *raw, size_t raw_len, dun_time_t now,
+    struct dun_inbound_stats *st)
 {
 	struct dun_inmsg_result res;
 	struct dun_trail_ref ref;
@@ -1041,20 +1047,114 @@ record(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	reply.named_invoices = pr->m.named;
 	reply.handed_off = handed;
 	reply.folder = pr->folder;
-	if ((rc = ib->opts.on_reply(ib->store, ib->cfg, now, &reply,
-	    ib->opts.on_reply_arg)) < 0)
+	reply.raw = raw;
+	reply.raw_len = raw_len;
+	/* A message whose processing failed touches no case: the hook is
+	 * what may have failed. */
+	if (!pr->failed && (rc = ib->opts.on_reply(ib->store, ib->cfg, now,
+	    &reply, ib->opts.on_reply_arg)) < 0)
 		return rc;
 	if (st) {
 		st->handoffs += handed;
-		st->unmatched += pr->m.debtor_id == 0;
-		st->unparseable += pr->error != NULL && !row->truncated;
+		st->unmatched += pr->m.debtor_id == 0 && !pr->failed;
+		st->unparseable += pr->error != NULL && !row->truncated &&
+		    !pr->failed;
+		st->failed += pr->failed;
 	}
 	return 0;
 }
 
-int
-dun_inbound_process(struct dun_inbound *ib, int64_t message_row,
+/*
+ * Whether a failed processing is this message's own (a bug, a reply the
+ * workflow refuses): then it goes to a person and the run goes on. A
+ * failure of the store or the disk is not: the run stops and the next one
+ * processes the message again (nothing was committed for it).
+ */
+static int
+message_failure(int rc)
+{
+	dun_retry_t retry = dun_error_retry();
+
+	if (rc == DUN_EIO || retry == DUN_RETRY_TEMP ||
+	    retry == DUN_RETRY_WAIT)
+		return 0;
+	return 1;
+}
+
+/*
+ * Processing row id failed and was undone: record it as unknown with rule
+ * processing_failed and the error, queue it for a person and file it
+ * under Needs attention, in a transaction of its own. The raw bytes are
+ * in the blob store already.
+ */
+static int
+hand_off_failed(struct dun_inbound *ib, int64_t id, const char *error,
     struct dun_inbound_stats *st)
+{
+	struct dun_inmsg row;
+	struct proc pr;
+	char *raw = NULL, *mid = NULL;
+	size_t len = 0;
+	dun_time_t now = ib_now(ib);
+	int rc, claimed;
+
+	memset(&pr, 0, sizeof(pr));
+	if ((rc = dun_store_inmsg_get(ib->store, &row, id)) < 0)
+		return rc;
+	if ((rc = dun_store_begin(ib->store)) < 0)
+		goto done;
+	if ((rc = dun_store_inmsg_claim(ib->store, row.id, &claimed)) < 0)
+		goto fail;
+	if (!claimed) {
+		rc = dun_store_commit(ib->store);
+		goto done;
+	}
+	pr.failed = 1;
+	pr.error = xasprintf("processing failed: %s", error);
+	cls_init(&pr.cls, DUN_CLASS_UNKNOWN, "processing_failed", "");
+	pr.cls.confidence = 0;
+	pr.m.method = "none";
+	pr.needs_attention = 1;
+	pr.why_attention = "processing_failed";
+	pr.folder = dun_inbound_folder(ib->cfg->imap_folder_root,
+	    DUN_CLASS_UNKNOWN, 1);
+	/* Only headers read raw: its Message-ID keeps a COPY server from
+	 * getting it twice when a later run finishes filing it. */
+	if (dun_trail_get_blob(ib->store, &raw, &len, row.sha256) == 0 &&
+	    (mid = raw_header(raw, len, "Message-ID")) != NULL) {
+		pr.p = xcalloc(1, sizeof(*pr.p));
+		pr.p->message_id = strip_angle(mid);
+		pr.p->subject = raw_header(raw, len, "Subject");
+		pr.p->return_date = DUN_DATE_NONE;
+	}
+	if ((rc = record(ib, &pr, &row, raw, len, now, st)) < 0)
+		goto fail;
+	if ((rc = dun_store_commit(ib->store)) < 0)
+		goto done;
+	log_warnx("message %lld (uid %u): %s; handed to a person (%s)",
+	    (long long)row.id, row.uid, pr.error, pr.folder);
+	if (st)
+		st->processed++;
+	goto done;
+fail:
+	dun_store_rollback(ib->store);
+done:
+	free(raw);
+	free(mid);
+	proc_clear(&pr);
+	dun_inmsg_clear(&row);
+	return rc;
+}
+
+/*
+ * Processes one stored row inside the caller's transaction, if any. On
+ * failure everything it wrote is to be rolled back by the caller, and
+ * *own_fault says whether the failure is the message's own (the caller
+ * then hands it to a person) or the store's or the disk's (the run stops).
+ */
+static int
+process_row(struct dun_inbound *ib, int64_t message_row,
+    struct dun_inbound_stats *st, int *own_fault)
 {
 	struct dun_inmsg row;
 	struct proc pr;
@@ -1063,6 +1163,7 @@ dun_inbound_process(struct dun_inbound *ib, int64_t message_row,
 	dun_time_t now = ib_now(ib);
 	int rc, claimed;
 
+	*own_fault = 0;
 	memset(&pr, 0, sizeof(pr));
 	if ((rc = dun_store_inmsg_get(ib->store, &row, message_row)) < 0)
 		return rc;
@@ -1075,11 +1176,19 @@ dun_inbound_process(struct dun_inbound *ib, int64_t message_row,
 		rc = dun_store_commit(ib->store);
 		goto cleanup;
 	}
-	if ((rc = dun_trail_get_blob(ib->store, &data, &len, row.sha256)) < 0)
+	if ((rc = dun_trail_get_blob(ib->store, &data, &len, row.sha256)) < 0) {
+		/* The evidence store is damaged: a person must look at the
+		 * disk, not at this message. */
+		rc = dun_error_set(DUN_EIO, "message %lld: stored raw bytes "
+		    "unreadable (%s); nothing processed, run `dunmail verify`",
+		    (long long)row.id, dun_error_last());
 		goto fail;
+	}
 	if ((rc = analyse(ib, &pr, &row, data, len, now)) < 0 ||
-	    (rc = record(ib, &pr, &row, now, st)) < 0)
+	    (rc = record(ib, &pr, &row, data, len, now, st)) < 0) {
+		*own_fault = message_failure(rc);
 		goto fail;
+	}
 	if ((rc = dun_store_commit(ib->store)) < 0)
 		goto cleanup;
 	log_debug("message %lld (uid %u): %s, %s%s, %zu case%s, -> %s",
@@ -1095,6 +1204,28 @@ cleanup:
 	proc_clear(&pr);
 	free(data);
 	dun_inmsg_clear(&row);
+	return rc;
+}
+
+int
+dun_inbound_process(struct dun_inbound *ib, int64_t message_row,
+    struct dun_inbound_stats *st)
+{
+	struct dun_inbound_stats before;
+	char *why;
+	int rc, own_fault;
+
+	if (st)
+		before = *st;
+	if ((rc = process_row(ib, message_row, st, &own_fault)) == 0 ||
+	    !own_fault)
+		return rc;
+	/* Its own fault: a person gets it and the run goes on. */
+	if (st)
+		*st = before;
+	why = xstrdup(dun_error_last());
+	rc = hand_off_failed(ib, message_row, why, st);
+	free(why);
 	return rc;
 }
 
@@ -1346,29 +1477,55 @@ on_fetched(const struct dun_imap_msg *msg, void *arg)
 	return 0;
 }
 
-/* Processes the rows of one fetched chunk in one transaction: a commit
- * (an fsync) per chunk, not per message. Each row is still claimed, so
- * nothing is processed twice whatever happens. */
-static int
-process_rows(struct dun_inbound *ib, const int64_t *ids, size_t n,
-    struct dun_inbound_stats *st)
+/*
+ * The rows of one fetched chunk in one transaction: a commit (an fsync)
+ * per chunk, not per message. Each row is still claimed, so nothing is
+ * processed twice whatever happens. A message whose processing fails by
+ * its own fault rolls the chunk back; it alone is handed to a person
+ * (committed on its own) and the chunk is done again without it. After
+ * BATCH_FAILURES such messages the rest goes one transaction each.
+ */
+int
+dun_inbound_process_batch(struct dun_inbound *ib, const int64_t *ids,
+    size_t n, struct dun_inbound_stats *st)
 {
-	size_t i;
-	int rc;
+	struct dun_inbound_stats before;
+	size_t i, failures = 0;
+	char *why;
+	int rc, own_fault = 0;
 
-	if (n == 0)
-		return 0;
-	if ((rc = dun_store_begin(ib->store)) < 0)
-		return rc;
-	for (i = 0; i < n && rc == 0 && !ib_stopped(ib); i++)
-		rc = dun_inbound_process(ib, ids[i], st);
-	if (rc == 0)
-		rc = dun_store_commit(ib->store);
-	else
+	while (n > 0) {
+		if (failures == BATCH_FAILURES) {
+			for (i = 0, rc = 0; i < n && rc == 0 &&
+			    !ib_stopped(ib); i++)
+				rc = dun_inbound_process(ib, ids[i], st);
+			return rc;
+		}
+		if (st)
+			before = *st;
+		if ((rc = dun_store_begin(ib->store)) < 0)
+			return rc;
+		for (i = 0; i < n && rc == 0 && !ib_stopped(ib); i++)
+			rc = process_row(ib, ids[i], st, &own_fault);
+		if (rc == 0) {
+			if ((rc = dun_store_commit(ib->store)) == 0)
+				crash_point(ib, "processed");
+			return rc;
+		}
 		dun_store_rollback(ib->store);
-	if (rc == 0)
-		crash_point(ib, "processed");
-	return rc;
+		if (st)
+			*st = before;
+		if (!own_fault)
+			return rc; /* the store's or the disk's: all next run */
+		why = xstrdup(dun_error_last());
+		rc = hand_off_failed(ib, ids[i - 1], why, st);
+		free(why);
+		if (rc < 0)
+			return rc;
+		failures++;
+		/* Those before it are done again; it is claimed now. */
+	}
+	return 0;
 }
 
 /* Files processed rows on the server, one MOVE per folder. */
@@ -1408,7 +1565,8 @@ finish_leftovers(struct dun_inbound *ib, const char *mailbox,
     struct dun_inbound_stats *st)
 {
 	struct dun_inmsg_list list;
-	size_t i;
+	int64_t *ids;
+	size_t i, nids = 0;
 	int rc;
 
 	if ((rc = dun_store_inmsg_unfiled(ib->store, mailbox, &list)) < 0)
@@ -1416,15 +1574,25 @@ finish_leftovers(struct dun_inbound *ib, const char *mailbox,
 	if (list.count)
 		log_info("%zu message%s left by an earlier run to finish",
 		    list.count, list.count == 1 ? "" : "s");
+	/* Processing in chunks, as when fetched: a commit per chunk. */
+	ids = xcalloc(list.count ? list.count : 1, sizeof(*ids));
+	for (i = 0; i < list.count; i++)
+		if (!list.items[i].processed)
+			ids[nids++] = list.items[i].id;
+	for (i = 0; i < nids && rc == 0 && !ib_stopped(ib);
+	    i += CHUNK_MESSAGES)
+		rc = dun_inbound_process_batch(ib, ids + i, nids - i <
+		    CHUNK_MESSAGES ? nids - i : CHUNK_MESSAGES, st);
+	free(ids);
 	for (i = 0; i < list.count && rc == 0 && !ib_stopped(ib); i++) {
 		struct dun_inmsg *row = &list.items[i];
 		if (!row->processed) {
-			if ((rc = dun_inbound_process(ib, row->id, st)) < 0)
-				break;
 			dun_inmsg_clear(row);
 			if ((rc = dun_store_inmsg_get(ib->store, row,
 			    row->id)) < 0)
 				break;
+			if (!row->processed)
+				continue; /* stopped before it */
 		}
 		if (ib->imap == NULL || row->uidvalidity != ib->uidvalidity)
 			continue;
@@ -1506,7 +1674,8 @@ sync_new(struct dun_inbound *ib, const char *mailbox, uint32_t uidnext,
 			if (rc == 0) {
 				last = list.items[i - 1].uid;
 				crash_point(ib, "stored");
-				rc = process_rows(ib, fc.ids, fc.nids, st);
+				rc = dun_inbound_process_batch(ib, fc.ids,
+				    fc.nids, st);
 			}
 			if (st) {
 				st->fetch_store_ms += t1 - t0;

@@ -230,8 +230,11 @@ dun_outbox_plan(struct dun_outbox *ob, int64_t *id_out,
 
 	if ((rc = dun_store_begin(ob->store)) < 0)
 		goto cleanup;
-	if ((rc = dun_trail_put_blob(ob->store, row.sha256, msg->data,
-	    msg->len, now)) < 0 ||
+	/* Written without its own fsync: the commit below syncs it before
+	 * the row that names it is durable, once for every message planned
+	 * in the caller's transaction. */
+	if ((rc = dun_trail_put_blob_deferred(ob->store, row.sha256,
+	    msg->data, msg->len, now)) < 0 ||
 	    (rc = dun_store_outbox_insert(ob->store, &row.id, &row)) < 0)
 		goto fail;
 	/* The planned event names the recipients, subject and the stages
@@ -368,6 +371,12 @@ record_sent(struct dun_outbox *ob, struct dun_outbox_row *row,
 	dun_buf_puts(&extra, ",\"recipients\":");
 	json_rcpts(&extra, res);
 	dun_json_close(&extra);
+	/* Without waiting for the disk: the row is already 'sending',
+	 * durably. A crash of the process cannot lose this commit; a power
+	 * cut can, and leaves the row 'sending', which is reconciled. The
+	 * next 'sending' commit's sync makes it durable anyway. */
+	if ((rc = dun_store_set_relaxed(ob->store, 1)) < 0)
+		goto cleanup;
 	if ((rc = dun_store_begin(ob->store)) < 0)
 		goto cleanup;
 	if ((rc = dun_store_outbox_update(ob->store, row)) < 0 ||
@@ -393,6 +402,8 @@ record_sent(struct dun_outbox *ob, struct dun_outbox_row *row,
 fail:
 	dun_store_rollback(ob->store);
 cleanup:
+	if (dun_store_set_relaxed(ob->store, 0) < 0 && rc == 0)
+		rc = DUN_ESTORE;
 	dun_buf_free(&extra);
 	return rc;
 }
@@ -554,8 +565,27 @@ copy_to_sent(struct dun_outbox *ob, struct dun_outbox_row *row,
 	}
 }
 
+static int outbox_send(struct dun_outbox *, int64_t,
+    const struct dun_out_message *, dun_time_t, enum dun_outbox_state *);
+
 int
 dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
+    enum dun_outbox_state *state_out)
+{
+	return outbox_send(ob, id, NULL, now, state_out);
+}
+
+int
+dun_outbox_send_planned(struct dun_outbox *ob, int64_t id,
+    const struct dun_out_message *msg, dun_time_t now,
+    enum dun_outbox_state *state_out)
+{
+	return outbox_send(ob, id, msg, now, state_out);
+}
+
+static int
+outbox_send(struct dun_outbox *ob, int64_t id,
+    const struct dun_out_message *msg, dun_time_t now,
     enum dun_outbox_state *state_out)
 {
 	struct dun_outbox_row *row = NULL;
@@ -563,6 +593,7 @@ dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
 	struct sending_ctx ctx;
 	char **rcpts = NULL;
 	char *data = NULL, err[REASON_CAP];
+	const char *bytes;
 	size_t len = 0, i;
 	dun_retry_t retry;
 	int rc, answered = 0;
@@ -577,7 +608,18 @@ dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
 		dun_outbox_row_free(row);
 		return 0;
 	}
-	if ((rc = load_bytes(ob, row, &data, &len)) < 0) {
+	if (msg) {
+		/* Planned from msg a moment ago in this process: its hash is
+		 * the row's (dun_outbox_plan computed it from these bytes). */
+		if (strcmp(msg->message_id, row->message_id) != 0 ||
+		    (int64_t)msg->len != row->size) {
+			rc = dun_error_set(DUN_EINVAL, "message %s: the bytes "
+			    "given are not the planned ones", row->message_id);
+			goto cleanup;
+		}
+		bytes = msg->data;
+		len = msg->len;
+	} else if ((rc = load_bytes(ob, row, &data, &len)) < 0) {
 		if (rc == DUN_ETAMPER) {
 			snprintf(err, sizeof(err), "%s", dun_error_last());
 			rc = record_settled(ob, row, DUN_OUTBOX_FAILED, NULL,
@@ -586,7 +628,8 @@ dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
 			ob->stats.failed++;
 		}
 		goto cleanup;
-	}
+	} else
+		bytes = data;
 	rcpts = xcalloc(row->nrcpts + 1, sizeof(*rcpts));
 	for (i = 0; i < row->nrcpts; i++)
 		rcpts[i] = row->rcpts[i].address;
@@ -595,7 +638,7 @@ dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
 	ctx.now = now;
 	row->attempts++;
 	rc = ob->tx->send(ob->tx->arg, &res, row->from, rcpts, row->nrcpts,
-	    data, len, commit_sending, &ctx);
+	    bytes, len, commit_sending, &ctx);
 	if (rc == 0) {
 		dun_outbox__crash_point("replied");
 		if ((rc = record_sent(ob, row, &res, now, "smtp")) < 0)
@@ -606,7 +649,7 @@ dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
 		    row->message_id, row->template, row->nrcpts,
 		    row->nrcpts == 1 ? "" : "s", row->smtp_reply);
 		dun_outbox__crash_point("sent");
-		copy_to_sent(ob, row, data, len);
+		copy_to_sent(ob, row, bytes, len);
 		goto cleanup;
 	}
 	if (row->state == DUN_OUTBOX_PLANNED && res.data_ended == 0 &&

@@ -7,6 +7,9 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#ifdef DUN_H1_PROF
+#include <stdio.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +17,7 @@
 #include "dunmail/log.h"
 #include "dunmail/parse.h"
 #include "parse_internal.h"
+#include "prefilter.h"
 
 /* Lines longer than this are prose, never a marker we look for. */
 #define QUOTE_LINE_MAX 1024
@@ -23,6 +27,7 @@
 enum {
 	RE_ATTRIB,      /* a whole attribution line */
 	RE_ATTRIB_OPEN, /* how a split attribution starts */
+	RE_ATTRIB_LEAD, /* the same without the address branch */
 	RE_WROTE,       /* "... wrote:" when a quote follows */
 	RE_FROM,        /* first field of a header block */
 	RE_FIELD,       /* other fields of a header block */
@@ -32,6 +37,11 @@ enum {
 	RE_DISCLAIMER,  /* confidentiality notices */
 	RE_COUNT
 };
+
+/* The branches of RE_ATTRIB_OPEN that start after the leading blanks. */
+#define ATTRIB_LEAD \
+	"^\\s*(?:(?:On|Le|Am|El|Il|Op|Em|Den)\\s|在|於|于|\\d{4}[-/]" \
+	"|\\d{1,2}[./]\\d{1,2}[./]\\d{2,4}\\s"
 
 static const char *const patterns[RE_COUNT] = {
 	[RE_ATTRIB] =
@@ -46,10 +56,9 @@ static const char *const patterns[RE_COUNT] = {
 	    "a\\s+écrit)\\s*:"
 	    "|\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}.{0,120}<[^<>\\s]+@[^<>\\s]+>"
 	    "\\s*:)\\s*$",
-	[RE_ATTRIB_OPEN] =
-	    "^\\s*(?:(?:On|Le|Am|El|Il|Op|Em|Den)\\s|在|於|于|\\d{4}[-/]"
-	    "|\\d{1,2}[./]\\d{1,2}[./]\\d{2,4}\\s"
+	[RE_ATTRIB_OPEN] = ATTRIB_LEAD
 	    "|.{1,200}<?[^<>\\s]+@[^<>\\s]+>?\\s*$)",
+	[RE_ATTRIB_LEAD] = ATTRIB_LEAD ")",
 	[RE_WROTE] =
 	    "^.{0,300}(?:\\b(?:wrote|writes|schrieb|a\\s+écrit)|"
 	    "<[^<>\\s]+@[^<>\\s]+>)\\s*:\\s*$",
@@ -109,6 +118,13 @@ static pcre2_code *regex[RE_COUNT];
 static pcre2_match_context *mctx;
 static pcre2_match_data *mdata;
 static int regex_ready;
+/* Most lines hold none of the words a pattern needs: the prefilter says
+ * so from one pass over the line, for all patterns at once. */
+static struct dun_prefilter *filter;
+static int filter_cond[RE_COUNT];
+static struct dun_prefilter_hits line_hits; /* of the line below */
+static const char *line_s;
+static size_t line_len;
 
 static void
 regex_init(void)
@@ -132,6 +148,16 @@ regex_init(void)
 		}
 		pcre2_jit_compile(regex[i], PCRE2_JIT_COMPLETE);
 	}
+	filter = dun_prefilter_new();
+	for (i = 0; i < RE_COUNT; i++) {
+		filter_cond[i] = dun_prefilter_add(filter, patterns[i],
+		    strlen(patterns[i]), DUN_PF_CASELESS);
+#ifdef DUN_H1_PROF
+		{ char *d = dun_prefilter_describe(filter, filter_cond[i]); fprintf(stderr, "Q%d %s\n", i, d); free(d); }
+#endif
+	}
+	dun_prefilter_build(filter);
+	dun_prefilter_hits_init(&line_hits, filter);
 	mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(mctx, 100000);
 	pcre2_set_depth_limit(mctx, 1000);
@@ -139,14 +165,37 @@ regex_init(void)
 	regex_ready = 1;
 }
 
-/* Lines are valid UTF-8 (the input is sanitised first). */
+/*
+ * Lines are valid UTF-8 (the input is sanitised first). A line of the
+ * text (s inside it) is scanned for literals once, whatever the number
+ * of patterns tried on it; a joined line (fresh) is scanned each time.
+ */
 static int
-re_match(int which, const char *s, size_t len)
+re_match_scan(int which, const char *s, size_t len, int fresh)
 {
 	if (len > QUOTE_LINE_MAX)
 		return 0;
+	if (fresh || s != line_s || len != line_len) {
+		dun_prefilter_scan(filter, &line_hits, s, len);
+		line_s = fresh ? NULL : s;
+		line_len = len;
+	}
+	if (!dun_prefilter_may_match(filter, &line_hits, filter_cond[which]))
+		return 0;
+#ifdef DUN_H1_PROF
+	{ static uint64_t cyc[RE_COUNT*2], calls[RE_COUNT*2], tot; uint64_t t0 = __builtin_ia32_rdtsc(); int rc = pcre2_match(regex[which], (PCRE2_SPTR)s, len, 0,
+	    PCRE2_NO_UTF_CHECK, mdata, mctx); int k = which * 2 + fresh; cyc[k] += __builtin_ia32_rdtsc() - t0; calls[k]++;
+	  if (++tot % 10000 == 0) { int j; for (j = 0; j < RE_COUNT*2; j++) fprintf(stderr, "QP %d %d %llu %llu\n", j/2, j%2, (unsigned long long)cyc[j], (unsigned long long)calls[j]); }
+	  return rc >= 0; }
+#endif
 	return pcre2_match(regex[which], (PCRE2_SPTR)s, len, 0,
 	    PCRE2_NO_UTF_CHECK, mdata, mctx) >= 0;
+}
+
+static int
+re_match(int which, const char *s, size_t len)
+{
+	return re_match_scan(which, s, len, 0);
 }
 
 struct line {
@@ -227,6 +276,21 @@ next_text(const struct line *v, size_t n, size_t i)
 	return i;
 }
 
+/*
+ * RE_ATTRIB_OPEN, for less: its last branch, which needs an '@', is the
+ * costly one (it backtracks over the whole line); the other branches can
+ * only match right after the leading blanks, which is where the pattern
+ * tries them first, so RE_ATTRIB_LEAD alone finds the same lines.
+ */
+static int
+attrib_open(const struct line *l)
+{
+	if (re_match(RE_ATTRIB_LEAD, l->s, l->len))
+		return 1;
+	return memchr(l->s, '@', l->len) != NULL &&
+	    re_match(RE_ATTRIB_OPEN, l->s, l->len);
+}
+
 /* Lines taken by an attribution starting at i (1..3), or 0. */
 static size_t
 attribution(const struct line *v, size_t n, size_t i, struct dun_buf *tmp)
@@ -235,7 +299,7 @@ attribution(const struct line *v, size_t n, size_t i, struct dun_buf *tmp)
 
 	if (re_match(RE_ATTRIB, v[i].s, v[i].len))
 		return 1;
-	if (!re_match(RE_ATTRIB_OPEN, v[i].s, v[i].len))
+	if (!attrib_open(&v[i]))
 		return 0;
 	/* Split over two or three lines by a client's line wrap. */
 	dun_buf_clear(tmp);
@@ -243,7 +307,7 @@ attribution(const struct line *v, size_t n, size_t i, struct dun_buf *tmp)
 	for (k = 1, j = i + 1; k < 3 && j < n && !blank(&v[j]); k++, j++) {
 		dun_buf_add(tmp, " ", 1);
 		dun_buf_add(tmp, v[j].s, v[j].len);
-		if (re_match(RE_ATTRIB, tmp->data, tmp->len))
+		if (re_match_scan(RE_ATTRIB, tmp->data, tmp->len, 1))
 			return k + 1;
 	}
 	return 0;
@@ -386,6 +450,7 @@ dun_quote_strip(const char *text, const char *reminder_text)
 	if (text == NULL)
 		return xstrdup("");
 	regex_init();
+	line_s = NULL;   /* the last text's lines are gone */
 	if ((clean = dun__utf8_copy_if_valid(text, strlen(text), NULL)) ==
 	    NULL)
 		clean = dun_utf8_sanitize(text, strlen(text), NULL);

@@ -199,6 +199,21 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;"
 	"CREATE TRIGGER event_no_delete BEFORE DELETE ON event"
 	"  BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;",
+	/* 2: a debtor's messages, for threading the next reminder and for
+	 * the "reply not yet processed" stop check before each send. */
+	"CREATE INDEX message_debtor ON message(debtor_id, direction,"
+	"  created_at);"
+	/* Raw messages move into the store: one file per message cost an
+	 * inode, a rename and two fsyncs each; a row rides on the commit
+	 * that refers to it. Rows from before keep data NULL and their
+	 * file under <db>.blobs/. Stored bytes are never rewritten. */
+	"ALTER TABLE blob ADD COLUMN data BLOB;"
+	"CREATE TRIGGER blob_no_update BEFORE UPDATE ON blob"
+	"  BEGIN SELECT RAISE(ABORT, 'stored messages are never "
+	"rewritten'); END;"
+	"CREATE TRIGGER blob_no_delete BEFORE DELETE ON blob"
+	"  BEGIN SELECT RAISE(ABORT, 'stored messages are never "
+	"deleted'); END;",
 };
 
 int
@@ -215,17 +230,93 @@ store__error(struct dun_store *store, const char *what)
 	return rc;
 }
 
+static unsigned
+stmt_slot(const char *sql)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+
+	for (; *sql; sql++)
+		h = (h ^ (unsigned char)*sql) * 16777619u;
+	return h & (STORE_STMT_SLOTS - 1);
+}
+
+/* The slot holding sql, or the free slot where it would go, or NULL when
+ * the table is full along the probe (then the statement is not cached). */
+static struct store_stmt *
+stmt_find(struct dun_store *store, const char *sql)
+{
+	unsigned i, slot = stmt_slot(sql);
+
+	for (i = 0; i < STORE_STMT_SLOTS; i++) {
+		struct store_stmt *c = &store->stmts[(slot + i) &
+		    (STORE_STMT_SLOTS - 1)];
+		if (c->sql == NULL || strcmp(c->sql, sql) == 0)
+			return c;
+	}
+	return NULL;
+}
+
 sqlite3_stmt *
 store__prepare(struct dun_store *store, const char *sql)
 {
+	struct store_stmt *c = stmt_find(store, sql);
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v3(store->db, sql, -1, 0, &st, NULL) !=
-	    SQLITE_OK) {
+	if (c && c->sql && !c->busy) {
+		c->busy = 1;
+		return c->st;
+	}
+	/* A statement in use (a nested call running the same query) gets
+	 * a private copy, finalized when finished. */
+	if (sqlite3_prepare_v3(store->db, sql, -1, c && c->sql == NULL ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
 		store__error(store, "prepare");
+		sqlite3_finalize(st);
 		return NULL;
 	}
+	if (c && c->sql == NULL) {
+		c->sql = xstrdup(sql);
+		c->st = st;
+		c->busy = 1;
+	}
 	return st;
+}
+
+void
+store__finish(struct dun_store *store, sqlite3_stmt *st)
+{
+	struct store_stmt *c;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	c = stmt_find(store, sqlite3_sql(st));
+	if (c == NULL || c->st != st) {
+		/* sqlite3_sql gives only the first statement of a longer
+		 * text: look by pointer before deciding it was a copy. */
+		for (i = 0, c = NULL; i < STORE_STMT_SLOTS && c == NULL; i++)
+			if (store->stmts[i].st == st)
+				c = &store->stmts[i];
+	}
+	if (c == NULL) {
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	c->busy = 0;
+}
+
+static void
+stmt_cache_clear(struct dun_store *store)
+{
+	size_t i;
+
+	for (i = 0; i < STORE_STMT_SLOTS; i++) {
+		sqlite3_finalize(store->stmts[i].st);
+		free(store->stmts[i].sql);
+	}
+	memset(store->stmts, 0, sizeof(store->stmts));
 }
 
 int
@@ -270,7 +361,7 @@ store_migrate(struct dun_store *store)
 		return DUN_ESTORE;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (version > (int)DUN_ARRAY_SIZE(migrations))
 		return dun_error_set(DUN_ESTORE, "store %s has schema version "
 		    "%d, newer than this dunmail knows (%zu); upgrade dunmail",
@@ -328,11 +419,6 @@ dun_store_open(struct dun_store **out, const char *path)
 		free(wal);
 		free(shm);
 	}
-	if (mkdir(store->blob_dir, 0700) < 0 && errno != EEXIST) {
-		rc = dun_error_set_errno(DUN_ESTORE, "cannot create %s",
-		    store->blob_dir);
-		goto fail;
-	}
 	*out = store;
 	return 0;
 fail:
@@ -345,6 +431,7 @@ dun_store_close(struct dun_store *store)
 {
 	if (store == NULL)
 		return;
+	stmt_cache_clear(store);
 	if (store->db)
 		sqlite3_close_v2(store->db);
 	free(store->path);
@@ -360,7 +447,7 @@ dun_store_schema_version(struct dun_store *store)
 
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return v;
 }
 
@@ -487,7 +574,7 @@ contacts_replace(struct dun_store *store, int64_t debtor_id,
 			rc = store__error(store, "delete contacts");
 		dun_buf_free(&json);
 	}
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc < 0)
 		return rc;
 	st = store__prepare(store, "INSERT INTO contact (debtor_id, email, "
@@ -503,7 +590,7 @@ contacts_replace(struct dun_store *store, int64_t debtor_id,
 			rc = store__error(store, "insert contact");
 		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -565,7 +652,7 @@ dun_store_debtor_upsert(struct dun_store *store, int64_t *id_out,
 	store__bind_text(st, 5, d->region);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "save debtor");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc == 0 && !old)
 		*id_out = sqlite3_last_insert_rowid(store->db);
 	old_id = old ? old->id : 0;
@@ -597,7 +684,7 @@ debtor_load_contacts(struct dun_store *store, struct dun_debtor *d)
 		d->nemails++;
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "load contacts");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -624,7 +711,7 @@ debtor_query(struct dun_store *store, struct dun_debtor **out,
 		rc = rc == SQLITE_DONE ? dun_error_set(DUN_ENOTFOUND,
 		    "no debtor %s", text ? text : "with that id") :
 		    store__error(store, "load debtor");
-		sqlite3_finalize(st);
+		store__finish(store, st);
 		return rc;
 	}
 	d = xcalloc(1, sizeof(*d));
@@ -635,7 +722,7 @@ debtor_query(struct dun_store *store, struct dun_debtor **out,
 	d->timezone = store__col_text(st, 4);
 	d->region = store__col_text(st, 5);
 	d->opted_out = sqlite3_column_int(st, 6);
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if ((rc = debtor_load_contacts(store, d)) < 0) {
 		dun_debtor_free(d);
 		return rc;
@@ -684,7 +771,7 @@ exec_bound(struct dun_store *store, const char *sql, int64_t a,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store__error(store, what);
 	if (rc == 0 && sqlite3_changes(store->db) == 0)
 		rc = dun_error_set(DUN_ENOTFOUND, "%s: no such row", what);
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -724,4 +811,17 @@ dun_debtor_free(struct dun_debtor *d)
 	free(d->emails);
 	free(d->email_invalid);
 	free(d);
+}
+
+int
+dun_store_set_relaxed(struct dun_store *store, int relaxed)
+{
+	/* SQLite cannot change it inside a transaction; the enclosing
+	 * one then commits as it would have anyway, with a sync. */
+	if (store->tx_depth > 0)
+		return 0;
+	/* WAL with synchronous = NORMAL: a commit is written but not
+	 * fsynced; the next FULL commit's fsync covers it. */
+	return store__exec(store, relaxed ? "PRAGMA synchronous = NORMAL" :
+	    "PRAGMA synchronous = FULL");
 }

@@ -70,7 +70,7 @@ invoice_query(struct dun_store *store, struct dun_invoice **out,
 		    text ? text : "with that id");
 	else
 		rc = store__error(store, "load invoice");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -122,7 +122,7 @@ dun_store_invoice_insert(struct dun_store *store, int64_t *id_out,
 	bind_invoice(st, inv);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "insert invoice");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc == 0)
 		*id_out = sqlite3_last_insert_rowid(store->db);
 	return rc;
@@ -146,7 +146,7 @@ dun_store_invoice_update(struct dun_store *store,
 	bind_invoice(st, inv);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "update invoice");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -173,7 +173,7 @@ dun_store_payment_add(struct dun_store *store, int64_t invoice_id,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "insert payment");
 	added = sqlite3_changes(store->db);
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc < 0)
 		return rc;
 	if (!added)
@@ -186,7 +186,7 @@ dun_store_payment_add(struct dun_store *store, int64_t invoice_id,
 	sqlite3_bind_int64(st, 2, amount_minor);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "apply payment");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -260,7 +260,7 @@ dun_store_case_create(struct dun_store *store, int64_t *id_out,
 	sqlite3_bind_int64(st, 3, now);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "create case");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc == 0)
 		*id_out = sqlite3_last_insert_rowid(store->db);
 	return rc;
@@ -292,7 +292,7 @@ case_query(struct dun_store *store, struct dun_case **out, const char *where,
 		    text ? text : "with that id");
 	else
 		rc = store__error(store, "load case");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -342,7 +342,7 @@ dun_store_case_save(struct dun_store *store, const struct dun_case *c)
 	sqlite3_bind_int64(st, 12, c->updated_at);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "save case");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -363,7 +363,7 @@ dun_store__case_set_state(struct dun_store *store, int64_t id,
 	sqlite3_bind_int(st, 4, !dun_case_state_open(state));
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "set case state");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -392,7 +392,7 @@ dun_store_case_list(struct dun_store *store, struct dun_case_list *out,
 		out->items[out->count++] = case_from_row(st);
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list cases");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc < 0)
 		dun_case_list_free(out);
 	return rc;

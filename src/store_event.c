@@ -29,7 +29,7 @@ dun_store__event_last_hash(struct dun_store *store, char out[65],
 		rc = 0;
 	} else
 		rc = store__error(store, "read last event");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -55,7 +55,7 @@ dun_store__event_insert(struct dun_store *store, struct dun_event *ev)
 	store__bind_text(st, 10, ev->hash);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "append event");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -101,7 +101,7 @@ dun_store_event_foreach(struct dun_store *store, int64_t case_id,
 	}
 	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = store__error(store, "read events");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return r;
 }
 
@@ -113,16 +113,16 @@ dun_store_event_count(struct dun_store *store)
 
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return n;
 }
 
 int
-dun_store_blob_add(struct dun_store *store, const char *sha256, size_t size,
-    dun_time_t now)
+dun_store_blob_put(struct dun_store *store, const char *sha256,
+    const void *data, size_t size, dun_time_t now)
 {
 	sqlite3_stmt *st = store__prepare(store, "INSERT OR IGNORE INTO blob "
-	    "(sha256, size, stored_at) VALUES (?1, ?2, ?3)");
+	    "(sha256, size, stored_at, data) VALUES (?1, ?2, ?3, ?4)");
 	int rc;
 
 	if (st == NULL)
@@ -130,9 +130,42 @@ dun_store_blob_add(struct dun_store *store, const char *sha256, size_t size,
 	store__bind_text(st, 1, sha256);
 	sqlite3_bind_int64(st, 2, (int64_t)size);
 	sqlite3_bind_int64(st, 3, now);
+	/* Static: the statement is stepped before the caller's bytes go. */
+	sqlite3_bind_blob64(st, 4, size ? data : "", size, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
-	    store__error(store, "record blob");
-	sqlite3_finalize(st);
+	    store__error(store, "store message bytes");
+	store__finish(store, st);
+	return rc;
+}
+
+int
+dun_store_blob_get(struct dun_store *store, const char *sha256, char **out,
+    size_t *len_out)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT data FROM blob "
+	    "WHERE sha256 = ?1 AND data IS NOT NULL");
+	int rc;
+
+	*out = NULL;
+	*len_out = 0;
+	if (st == NULL)
+		return DUN_ESTORE;
+	store__bind_text(st, 1, sha256);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		const void *p = sqlite3_column_blob(st, 0);
+
+		*out = xmalloc(n + 1);
+		if (n)
+			memcpy(*out, p, n);
+		(*out)[n] = '\0';
+		*len_out = n;
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = DUN_ENOTFOUND;
+	else
+		rc = store__error(store, "read message bytes");
+	store__finish(store, st);
 	return rc;
 }
 
@@ -152,6 +185,6 @@ dun_store_blob_foreach(struct dun_store *store,
 			break;
 	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = store__error(store, "read blobs");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return r;
 }

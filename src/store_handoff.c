@@ -23,7 +23,7 @@ dun_store_handoff_insert(struct dun_store *store, int64_t *id_out,
 	sqlite3_bind_int64(st, 4, now);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "add hand-off");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc == 0 && id_out)
 		*id_out = sqlite3_last_insert_rowid(store->db);
 	return rc;
@@ -61,7 +61,7 @@ dun_store_handoff_list(struct dun_store *store, struct dun_handoff_list *out,
 		h->note = store__col_text(st, 8);
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list hand-offs");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc < 0)
 		dun_handoff_list_free(out);
 	return rc;
@@ -86,7 +86,7 @@ dun_store_handoff_resolve(struct dun_store *store, int64_t case_id,
 	store__bind_text(st, 5, note ? note : "");
 	rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(store->db) :
 	    store__error(store, "resolve hand-offs");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -123,7 +123,7 @@ dun_store_contact_add(struct dun_store *store, int64_t debtor_id,
 	store__bind_text(st, 2, email);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "add contact");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -165,7 +165,7 @@ dun_store_case_messages(struct dun_store *store,
 		m->at = sqlite3_column_int64(st, 11);
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list messages");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc < 0)
 		dun_case_messages_free(out);
 	return rc;

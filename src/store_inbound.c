@@ -31,7 +31,7 @@ dun_store_mailbox_get(struct dun_store *store, const char *name,
 		    name);
 	else
 		rc = store__error(store, "read mailbox state");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -54,7 +54,7 @@ dun_store_mailbox_set(struct dun_store *store, const char *name,
 	sqlite3_bind_int64(st, 4, now);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "save mailbox state");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -87,7 +87,7 @@ dun_store_inmsg_insert(struct dun_store *store, int64_t *id_out,
 		*inserted = 1;
 		*id_out = sqlite3_last_insert_rowid(store->db);
 	}
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc < 0 || *inserted)
 		return rc;
 	st = store__prepare(store, "SELECT id FROM message WHERE direction = "
@@ -101,7 +101,7 @@ dun_store_inmsg_insert(struct dun_store *store, int64_t *id_out,
 		*id_out = sqlite3_column_int64(st, 0);
 	else
 		rc = store__error(store, "find inbound message");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -128,7 +128,7 @@ dun_store_inmsg_find_copy(struct dun_store *store, int64_t *id_out,
 		rc = DUN_ENOTFOUND;
 	else
 		rc = store__error(store, "find inbound copy");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -147,7 +147,7 @@ dun_store_inmsg_rekey(struct dun_store *store, int64_t id,
 	sqlite3_bind_int64(st, 3, uid);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "re-key inbound message");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -192,7 +192,7 @@ dun_store_inmsg_unfiled(struct dun_store *store, const char *mailbox,
 		inmsg_from_row(st, &out->items[out->count++]);
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list unfiled");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc < 0)
 		dun_inmsg_list_free(out);
 	return rc;
@@ -219,7 +219,7 @@ dun_store_inmsg_get(struct dun_store *store, struct dun_inmsg *out,
 		    (long long)id);
 	else
 		rc = store__error(store, "read inbound message");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -258,7 +258,7 @@ dun_store_inmsg_claim(struct dun_store *store, int64_t id, int *claimed)
 	    store__error(store, "claim inbound message");
 	if (rc == 0)
 		*claimed = sqlite3_changes(store->db) == 1;
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -290,7 +290,7 @@ dun_store_inmsg_record(struct dun_store *store, int64_t id,
 	store__bind_text(st, 13, r->match_method ? r->match_method : "");
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "record inbound message");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -311,7 +311,7 @@ dun_store_inmsg_set_filed(struct dun_store *store, int64_t id,
 	    store__error(store, "mark message filed");
 	if (rc == 0 && sqlite3_changes(store->db) == 0)
 		rc = DUN_EEXISTS;
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -344,7 +344,7 @@ outmsg_by(struct dun_store *store, int64_t *id_out, int64_t *debtor_id_out,
 		rc = DUN_ENOTFOUND;
 	else
 		rc = store__error(store, "find sent message");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -381,7 +381,7 @@ dun_store_message_case_ids(struct dun_store *store, int64_t **out,
 		(*out)[(*count)++] = sqlite3_column_int64(st, 0);
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list message cases");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -399,7 +399,7 @@ dun_store_message_case_add(struct dun_store *store, int64_t message_id,
 	sqlite3_bind_int64(st, 2, case_id);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "link message to case");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -436,6 +436,6 @@ dun_store_classification_add(struct dun_store *store, int64_t *id_out,
 	    store__error(store, "record classification");
 	if (rc == 0 && id_out)
 		*id_out = sqlite3_last_insert_rowid(store->db);
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }

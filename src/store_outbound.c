@@ -32,7 +32,7 @@ dun_store_reminder_times(struct dun_store *store, dun_time_t **out,
 		(*out)[(*count)++] = sqlite3_column_int64(st, 0);
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "reminder history");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc < 0) {
 		free(*out);
 		*out = NULL;
@@ -100,7 +100,7 @@ dun_store_answers_pending(struct dun_store *store,
 		a->at = sqlite3_column_int64(st, 2);
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "pending answers");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc < 0) {
 		free(*out);
 		*out = NULL;
@@ -135,7 +135,7 @@ dun_store_thread_last(struct dun_store *store, char **message_id_out,
 		rc = DUN_ENOTFOUND;
 	else
 		rc = store__error(store, "find thread");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -157,7 +157,7 @@ dun_store_reply_pending(struct dun_store *store, int *pending_out,
 		rc = 0;
 	} else
 		rc = store__error(store, "pending replies");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -182,6 +182,6 @@ dun_store_case_promise_followup(struct dun_store *store,
 		rc = DUN_ENOTFOUND;
 	else
 		rc = store__error(store, "find promise");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }

@@ -88,7 +88,7 @@ dun_store_outbox_insert(struct dun_store *store, int64_t *id_out,
 	if ((rc = step_done(store, st, "insert outbound message")) < 0)
 		goto cleanup;
 	*id_out = sqlite3_last_insert_rowid(store->db);
-	sqlite3_finalize(st);
+	store__finish(store, st);
 
 	st = store__prepare(store, "INSERT INTO message_case (message_id, "
 	    "case_id, stage, stage_index, skipped) VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -106,7 +106,7 @@ dun_store_outbox_insert(struct dun_store *store, int64_t *id_out,
 		    row->cases[i].skipped : "");
 		rc = step_done(store, st, "insert message case");
 	}
-	sqlite3_finalize(st);
+	store__finish(store, st);
 
 	st = store__prepare(store, "INSERT OR IGNORE INTO recipient "
 	    "(message_id, address, status) VALUES (?1, ?2, 'pending')");
@@ -120,7 +120,7 @@ dun_store_outbox_insert(struct dun_store *store, int64_t *id_out,
 		rc = step_done(store, st, "insert recipient");
 	}
 cleanup:
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	dun_buf_free(&to);
 	return rc;
 }
@@ -187,7 +187,7 @@ row_load_parts(struct dun_store *store, struct dun_outbox_row *r)
 		c->stage = store__col_text(st, 2);
 		c->skipped = store__col_text(st, 3);
 	}
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (rc != SQLITE_DONE)
 		return store__error(store, "load message cases");
 
@@ -207,7 +207,7 @@ row_load_parts(struct dun_store *store, struct dun_outbox_row *r)
 		p->code = sqlite3_column_int(st, 2);
 		p->reply = store__col_text(st, 3);
 	}
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc == SQLITE_DONE ? 0 : store__error(store, "load recipients");
 }
 
@@ -234,7 +234,7 @@ dun_store_outbox_get(struct dun_store *store, struct dun_outbox_row **out,
 		    (long long)id);
 	else
 		rc = store__error(store, "load outbound message");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	if (r == NULL)
 		return rc;
 	if ((rc = row_load_parts(store, r)) < 0) {
@@ -268,7 +268,7 @@ list_query(struct dun_store *store, struct dun_outbox_list *out,
 		out->items[out->count++] = row_from_stmt(st);
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list outbox");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	for (i = 0; i < out->count && rc == 0; i++)
 		rc = row_load_parts(store, out->items[i]);
 	if (rc < 0)
@@ -318,7 +318,7 @@ dun_store_outbox_update(struct dun_store *store,
 	if (rc == 0 && sqlite3_changes(store->db) == 0)
 		rc = dun_error_set(DUN_ENOTFOUND, "no outbound message %lld",
 		    (long long)row->id);
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -336,7 +336,7 @@ dun_store_outbox_set_copy(struct dun_store *store, int64_t id,
 	sqlite3_bind_int(st, 2, sent_copy);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "mark Sent copy");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -358,7 +358,7 @@ dun_store_outbox_set_rcpt(struct dun_store *store, int64_t id,
 	store__bind_text(st, 5, reply ? reply : "");
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "record recipient");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -381,7 +381,7 @@ dun_store_outbox_case_busy(struct dun_store *store, int64_t case_id,
 		*busy_out = 1;
 	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    store__error(store, "check case outbox");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 
@@ -403,7 +403,7 @@ dun_store_outbox_count(struct dun_store *store,
 			counts[v] = sqlite3_column_int64(st, 1);
 	}
 	rc = rc == SQLITE_DONE ? 0 : store__error(store, "count outbox");
-	sqlite3_finalize(st);
+	store__finish(store, st);
 	return rc;
 }
 

@@ -66,87 +66,19 @@ dun_trail_blob_path(struct dun_store *store, const char *sha256)
 	    sha256 + 2);
 }
 
-static int
-put_blob(struct dun_store *store, char sha_out[65], const void *data,
-    size_t len, dun_time_t now, int sync)
-{
-	char *path, *dir, *tmp = NULL;
-	struct stat st;
-	int rc = 0, fd;
-
-	dun_sha256_hex(sha_out, data, len);
-	path = dun_trail_blob_path(store, sha_out);
-	dir = xasprintf("%s/%.2s", dun_store_blob_dir(store), sha_out);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		rc = dun_error_set_errno(DUN_EIO, "cannot create %s", dir);
-		goto cleanup;
-	}
-	/* Same name, same bytes: an existing file of the right size is
-	 * the same content (verify checks it). */
-	if (stat(path, &st) == 0 && (size_t)st.st_size == len)
-		goto record;
-	if (sync) {
-		if ((rc = dun_file_write_atomic(path, data, len, 0600)) < 0)
-			goto cleanup;
-		/* Make the rename durable before the store refers to it. */
-		if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-		goto record;
-	}
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) < 0) {
-		rc = dun_error_set_errno(DUN_EIO, "%s", tmp);
-		goto cleanup;
-	}
-	{
-		const char *p = data;
-		size_t left = len;
-		while (left > 0) {
-			ssize_t n = write(fd, p, left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				rc = dun_error_set_errno(DUN_EIO, "%s: write",
-				    tmp);
-				break;
-			}
-			p += n;
-			left -= (size_t)n;
-		}
-	}
-	if (close(fd) < 0 && rc == 0)
-		rc = dun_error_set_errno(DUN_EIO, "%s: close", tmp);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = dun_error_set_errno(DUN_EIO, "rename %s", path);
-	if (rc < 0) {
-		unlink(tmp);
-		goto cleanup;
-	}
-	dun_store__blobs_dirty(store);
-record:
-	rc = dun_store_blob_add(store, sha_out, len, now);
-cleanup:
-	free(tmp);
-	free(path);
-	free(dir);
-	return rc;
-}
-
 int
 dun_trail_put_blob(struct dun_store *store, char sha_out[65],
     const void *data, size_t len, dun_time_t now)
 {
-	return put_blob(store, sha_out, data, len, now, 1);
+	dun_sha256_hex(sha_out, data, len);
+	return dun_store_blob_put(store, sha_out, data, len, now);
 }
 
 int
 dun_trail_put_blob_deferred(struct dun_store *store, char sha_out[65],
     const void *data, size_t len, dun_time_t now)
 {
-	return put_blob(store, sha_out, data, len, now, 0);
+	return dun_trail_put_blob(store, sha_out, data, len, now);
 }
 
 int
@@ -159,9 +91,15 @@ int
 dun_trail_get_blob(struct dun_store *store, char **out, size_t *len_out,
     const char *sha256)
 {
-	char *path = dun_trail_blob_path(store, sha256);
-	int rc = dun_file_read(out, len_out, path, 256u << 20);
+	char *path;
+	int rc;
 
+	if ((rc = dun_store_blob_get(store, sha256, out, len_out)) !=
+	    DUN_ENOTFOUND)
+		return rc;
+	/* Stored by a dunmail from before the bytes moved into the store. */
+	path = dun_trail_blob_path(store, sha256);
+	rc = dun_file_read(out, len_out, path, 256u << 20);
 	free(path);
 	return rc;
 }
@@ -229,11 +167,9 @@ verify_blob(const char *sha256, int64_t size, void *arg)
 	dun_sha256_hex(actual, data, len);
 	free(data);
 	if (strcmp(actual, sha256) != 0 || (int64_t)len != size) {
-		char *path = dun_trail_blob_path(ctx->store, sha256);
-		snprintf(r->detail, sizeof(r->detail), "stored message %s "
-		    "(%s) was altered: now %zu bytes hashing to %.16s...",
-		    sha256, path, len, actual);
-		free(path);
+		snprintf(r->detail, sizeof(r->detail), "stored message %s was "
+		    "altered: now %zu bytes hashing to %.16s...", sha256, len,
+		    actual);
 		return DUN_ETAMPER;
 	}
 	return 0;

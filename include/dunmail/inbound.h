@@ -8,7 +8,9 @@
  * committed before anything changes on the server; processing is one
  * transaction that first claims the row (processed = 1), so it happens
  * once; filing is done after that commit and recorded after the server
- * said yes. A run that died anywhere is finished by the next one.
+ * said yes. A run that died anywhere is finished by the next one. A
+ * message that cannot be processed is stored as it came and handed to a
+ * person; it never stops the run.
  *
  * Errors: DUN_ENET, DUN_ETLS, DUN_EAUTH (from imap.c), DUN_ESTORE,
  * DUN_EIO, DUN_ECONFIG (rules files).
@@ -34,6 +36,8 @@
 struct dun_inbound_reply {
 	int64_t message_id;       /* message row */
 	const char *sha256;       /* the raw bytes in the blob store */
+	const char *raw;          /* those bytes, read back; NULL if not */
+	size_t raw_len;
 	const struct dun_parsed *parsed;  /* NULL if it could not be parsed */
 	const struct dun_classification *cls;
 	int64_t debtor_id;        /* 0 = matched to no debtor */
@@ -51,8 +55,11 @@ struct dun_inbound_reply {
 /*
  * The reply hook: the case workflow (promise -> promised, dispute ->
  * disputed, ...) plugs in here. It runs inside the processing
- * transaction; a negative return rolls the whole processing back and the
- * message is processed again on the next run.
+ * transaction; a negative return undoes everything written for the
+ * message. A store or disk failure (DUN_EIO, retry class TEMP or WAIT)
+ * then stops the run and the message is processed again on the next one;
+ * any other failure hands the message to a person (class unknown, rule
+ * processing_failed, no case touched) and the run goes on.
  */
 typedef int (*dun_inbound_reply_fn)(struct dun_store *store,
 	const struct dun_config *cfg, dun_time_t now,
@@ -86,6 +93,7 @@ struct dun_inbound_stats {
 	int64_t unmatched;
 	int64_t oversized;   /* over the size cap: header only */
 	int64_t unparseable;
+	int64_t failed;      /* processing failed: handed to a person */
 	int64_t sessions;    /* IMAP sessions opened */
 	/* Where the time went (monotonic clock, for benchmarks). */
 	int64_t fetch_store_ms; /* fetching and committing raw messages */
@@ -120,6 +128,15 @@ int dun_inbound_store_raw(struct dun_inbound *ib, int64_t *id_out,
 	const char *data, size_t len);
 int dun_inbound_process(struct dun_inbound *ib, int64_t message_row,
 	struct dun_inbound_stats *st);
+/*
+ * Processes stored rows in one transaction (one commit, one sync for the
+ * lot), each message in a savepoint of its own: a message whose
+ * processing fails is handed to a person without taking the others down.
+ * Only a store or disk failure fails the batch, leaving all of it
+ * unprocessed for the next run.
+ */
+int dun_inbound_process_batch(struct dun_inbound *ib, const int64_t *rows,
+	size_t n, struct dun_inbound_stats *st);
 
 /* The folder (under root, '/'-separated) for a class; unmatched and
  * unparseable mail goes to "<root>/Needs attention". Caller frees. */

@@ -77,6 +77,14 @@ int dun_outbox_plan(struct dun_outbox *ob, int64_t *id_out,
  */
 int dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
 	enum dun_outbox_state *state_out);
+/*
+ * The same, for a row just planned from msg in this process: its bytes
+ * are taken from msg instead of read back from the blob store (they are
+ * the bytes whose SHA-256 the row records; the call checks that).
+ */
+int dun_outbox_send_planned(struct dun_outbox *ob, int64_t id,
+	const struct dun_out_message *msg, dun_time_t now,
+	enum dun_outbox_state *state_out);
 
 /* After a crash: each row left in 'sending' becomes sent (its
  * Message-ID is in the Sent folder) or unknown (handed to a person). */

@@ -94,6 +94,14 @@ const char *dun_store_blob_dir(const struct dun_store *store);
  * so a committed row never refers to a file a crash could lose. */
 int dun_store_begin(struct dun_store *store);
 int dun_store_commit(struct dun_store *store);
+/*
+ * With relaxed set, commits do not wait for the disk: each survives a
+ * crash of the process, but a power cut only once a later commit made
+ * without it has synced. For records a power cut may cost ('sent' after
+ * the durable 'sending' is reconciled either way). Only outside a
+ * transaction; inside one it does nothing. Set it back to 0 after.
+ */
+int dun_store_set_relaxed(struct dun_store *store, int relaxed);
 void dun_store_rollback(struct dun_store *store);
 
 /* Debtors and contacts. changed_out: 0 same, 1 updated, 2 new. */
@@ -225,8 +233,13 @@ int64_t dun_store_event_count(struct dun_store *store);
  * commit, or dun_store_sync_blobs(), makes it durable. */
 void dun_store__blobs_dirty(struct dun_store *store);
 int dun_store_sync_blobs(struct dun_store *store);
-int dun_store_blob_add(struct dun_store *store, const char *sha256,
-	size_t size, dun_time_t now);
+/* Stores bytes under their SHA-256 (a no-op if already there). */
+int dun_store_blob_put(struct dun_store *store, const char *sha256,
+	const void *data, size_t size, dun_time_t now);
+/* The bytes stored in the store (caller frees; NUL-terminated);
+ * DUN_ENOTFOUND if none, or if they are a file from before (trail.c). */
+int dun_store_blob_get(struct dun_store *store, const char *sha256,
+	char **out, size_t *len_out);
 int dun_store_blob_foreach(struct dun_store *store,
 	int (*fn)(const char *sha256, int64_t size, void *arg), void *arg);
 

@@ -35,29 +35,29 @@ int dun_trail_append(struct dun_store *store, dun_time_t now,
 void dun_trail_hash(char out[65], const struct dun_event *ev);
 
 /*
- * Stores raw bytes under their SHA-256 (written, fsynced, renamed into
- * place, 0600) and records them. sha_out receives the hex digest.
+ * Stores raw bytes under their SHA-256, in the store's blob table, and
+ * sha_out receives the hex digest. The bytes are as durable as the
+ * transaction they are written in: inside one, its commit makes them and
+ * every row that refers to them durable together.
  */
 int dun_trail_put_blob(struct dun_store *store, char sha_out[65],
 	const void *data, size_t len, dun_time_t now);
-/*
- * The same, without waiting for the disk: the file is written and renamed
- * but not fsynced. The store's next outermost commit syncs first (one
- * syncfs for the whole batch), or call dun_trail_sync().
- */
+/* The same (kept for callers that batch: there is nothing to defer now
+ * that the bytes ride on the commit). */
 int dun_trail_put_blob_deferred(struct dun_store *store, char sha_out[65],
 	const void *data, size_t len, dun_time_t now);
-/* Makes every deferred blob durable (one syncfs on the blob directory). */
+/* Syncs blob files written by older code paths; normally a no-op. */
 int dun_trail_sync(struct dun_store *store);
-/* Reads a stored blob back; caller frees. */
+/* Reads stored bytes back, from the store or, for messages stored by a
+ * dunmail from before they moved there, from <db>.blobs/; caller frees. */
 int dun_trail_get_blob(struct dun_store *store, char **out, size_t *len_out,
 	const char *sha256);
-/* Path of a blob file; caller frees. */
+/* Path of an old-style blob file; caller frees. */
 char *dun_trail_blob_path(struct dun_store *store, const char *sha256);
 
 struct dun_verify_report {
 	int64_t events;     /* events checked */
-	int64_t blobs;      /* stored files checked */
+	int64_t blobs;      /* stored messages checked */
 	int64_t bad_seq;    /* first broken event, 0 if none */
 	char detail[512];   /* what was found, for a person */
 };

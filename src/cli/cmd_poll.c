@@ -34,24 +34,25 @@ print_stats(const struct dun_inbound_stats *st, int json, int rc)
 		printf("{\"ok\":%s,\"stored\":%lld,\"duplicates\":%lld,"
 		    "\"processed\":%lld,\"filed\":%lld,\"handoffs\":%lld,"
 		    "\"unmatched\":%lld,\"oversized\":%lld,"
-		    "\"unparseable\":%lld,\"sessions\":%lld,"
+		    "\"unparseable\":%lld,\"failed\":%lld,\"sessions\":%lld,"
 		    "\"fetch_store_ms\":%lld,\"process_ms\":%lld,"
 		    "\"file_ms\":%lld}\n",
 		    rc == 0 ? "true" : "false", (long long)st->stored,
 		    (long long)st->duplicates, (long long)st->processed,
 		    (long long)st->filed, (long long)st->handoffs,
 		    (long long)st->unmatched, (long long)st->oversized,
-		    (long long)st->unparseable, (long long)st->sessions,
-		    (long long)st->fetch_store_ms, (long long)st->process_ms,
-		    (long long)st->file_ms);
+		    (long long)st->unparseable, (long long)st->failed,
+		    (long long)st->sessions, (long long)st->fetch_store_ms,
+		    (long long)st->process_ms, (long long)st->file_ms);
 		return;
 	}
 	printf("poll: %lld new, %lld processed, %lld filed; %lld handed to a "
 	    "person (%lld unmatched, %lld unparseable, %lld over the size "
-	    "cap)%s\n", (long long)st->stored, (long long)st->processed,
-	    (long long)st->filed, (long long)st->handoffs,
-	    (long long)st->unmatched, (long long)st->unparseable,
-	    (long long)st->oversized, st->duplicates ? "; some seen before" :
+	    "cap, %lld failed to process)%s\n", (long long)st->stored,
+	    (long long)st->processed, (long long)st->filed,
+	    (long long)st->handoffs, (long long)st->unmatched,
+	    (long long)st->unparseable, (long long)st->oversized,
+	    (long long)st->failed, st->duplicates ? "; some seen before" :
 	    "");
 }
 

@@ -17,18 +17,8 @@
 #include "dunmail/outbox.h"
 #include "dunmail/trail.h"
 
-/*
- * The content half (src/outbound.c and friends) is written alongside;
- * until it is linked these resolve to NULL and `send` says so instead of
- * failing to link. Harmless once it lands: `plan` links it in.
- */
-#pragma weak dun_outbound_due
-#pragma weak dun_outbound_prepare
-#pragma weak dun_outbound_recheck
-#pragma weak dun_out_batches_free
-#pragma weak dun_out_message_free
-
 #define STALE_AFTER (24 * 3600) /* a planned row older than this is re-planned */
+#define SEND_GROUP 16 /* messages planned per transaction, then sent */
 
 struct send_run {
 	struct cli_ctx *ctx;
@@ -37,14 +27,6 @@ struct send_run {
 	int stop_rc;      /* the error that stopped the run, or 0 */
 	int problems_rc;  /* first per-message problem (template, PDF) */
 };
-
-static int
-outbound_linked(void)
-{
-	return dun_outbound_due != NULL && dun_outbound_prepare != NULL &&
-	    dun_outbound_recheck != NULL && dun_out_batches_free != NULL &&
-	    dun_out_message_free != NULL;
-}
 
 /* "INV-1, INV-2" for a person to read. */
 static char *
@@ -214,20 +196,24 @@ retry_row(struct send_run *run, const struct dun_outbox_row *row)
 	return rc;
 }
 
+/*
+ * Decides one due batch: drops cases the outbox still owns, checks the
+ * stop conditions again and renders the message. Returns 1 with msg
+ * filled when it should go, 0 when it should not (the reason is on the
+ * cases' trail), or an error that stops the run.
+ */
 static int
-send_batch(struct send_run *run, struct dun_out_batch *batch)
+prepare_batch(struct send_run *run, struct dun_out_batch *batch,
+    struct dun_out_message *msg)
 {
 	struct cli_ctx *ctx = run->ctx;
-	struct dun_out_message msg;
 	struct dun_trail_ref ref = { 0 };
 	struct dun_buf detail = DUN_BUF_INIT;
-	enum dun_outbox_state state;
 	char *why = NULL;
-	int64_t id;
 	size_t i;
 	int rc, go;
 
-	memset(&msg, 0, sizeof(msg));
+	memset(msg, 0, sizeof(*msg));
 	if ((rc = drop_busy(ctx->store, batch)) < 0 || batch->ncases == 0)
 		return rc;
 	if ((go = dun_outbound_recheck(ctx->store, ctx->cfg, ctx->now, batch,
@@ -250,33 +236,83 @@ send_batch(struct send_run *run, struct dun_out_batch *batch)
 		}
 		log_info("not sending %s to debtor %lld: %s", batch->template,
 		    (long long)batch->debtor_id, why ? why : "stopped");
-		goto cleanup;
+		dun_buf_free(&detail);
+		free(why);
+		return rc;
 	}
+	free(why);
 	if ((rc = dun_outbound_prepare(ctx->store, ctx->cfg, ctx->now, batch,
-	    &msg)) < 0) {
+	    msg)) < 0) {
 		/* One bad template or PDF stops one message, not the run. */
 		log_warnx("cannot prepare %s for debtor %lld: %s",
 		    batch->template, (long long)batch->debtor_id,
 		    dun_error_last());
 		if (run->problems_rc == 0)
 			run->problems_rc = rc;
-		rc = rc == DUN_ESTORE ? rc : 0;
-		goto cleanup;
+		dun_out_message_free(msg);
+		return rc == DUN_ESTORE ? rc : 0;
 	}
 	if (run->dry_run) {
-		print_message(run, "would send", batch, &msg);
+		print_message(run, "would send", batch, msg);
+		dun_out_message_free(msg);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Up to SEND_GROUP due batches: rendered, then planned in one
+ * transaction (one commit and one disk sync for all their rows and
+ * bytes, every row durable before the first byte goes out), then sent
+ * one by one on the open connection. A run stopped half-way leaves the
+ * rest planned; the next run retries them after checking them again.
+ */
+static int
+send_group(struct send_run *run, struct dun_out_batch *batches, size_t n)
+{
+	struct cli_ctx *ctx = run->ctx;
+	struct dun_out_message msgs[SEND_GROUP];
+	struct dun_out_batch *of[SEND_GROUP];
+	enum dun_outbox_state state;
+	int64_t ids[SEND_GROUP];
+	size_t i, k = 0;
+	int rc = 0;
+
+	/* The checks, the rendering and the plans share one transaction:
+	 * what is checked is what is planned, and SQLite takes its locks
+	 * once for the group rather than for every query. */
+	if (!run->dry_run && (rc = dun_store_begin(ctx->store)) < 0)
+		return rc;
+	for (i = 0; i < n && k < SEND_GROUP; i++) {
+		if ((rc = prepare_batch(run, &batches[i], &msgs[k])) < 0)
+			break;
+		if (rc == 1) {
+			of[k] = &batches[i];
+			rc = dun_outbox_plan(&run->ob, &ids[k], of[k],
+			    &msgs[k], ctx->now);
+			k++;
+			if (rc < 0)
+				break;
+		}
+		rc = 0;
+	}
+	if (run->dry_run)
+		goto cleanup;
+	if (rc < 0) {
+		dun_store_rollback(ctx->store);
 		goto cleanup;
 	}
-	if ((rc = dun_outbox_plan(&run->ob, &id, batch, &msg,
-	    ctx->now)) < 0)
+	if ((rc = dun_store_commit(ctx->store)) < 0)
 		goto cleanup;
-	rc = stop_on(run, dun_outbox_send(&run->ob, id, ctx->now, &state));
-	if (state == DUN_OUTBOX_SENT)
-		print_message(run, "sent", batch, &msg);
+	for (i = 0; i < k && run->stop_rc == 0; i++) {
+		rc = stop_on(run, dun_outbox_send_planned(&run->ob, ids[i],
+		    &msgs[i], ctx->now, &state));
+		if (state == DUN_OUTBOX_SENT)
+			print_message(run, "sent", of[i], &msgs[i]);
+	}
 cleanup:
-	dun_out_message_free(&msg);
-	dun_buf_free(&detail);
-	free(why);
+	for (i = 0; i < k; i++)
+		dun_out_message_free(&msgs[i]);
 	return rc;
 }
 
@@ -309,8 +345,9 @@ run_due(struct send_run *run)
 	if ((rc = dun_outbound_due(run->ctx->store, run->ctx->cfg,
 	    run->ctx->now, &due)) < 0)
 		return rc;
-	for (i = 0; i < due.count && run->stop_rc == 0; i++)
-		if ((rc = send_batch(run, &due.items[i])) < 0 &&
+	for (i = 0; i < due.count && run->stop_rc == 0; i += SEND_GROUP)
+		if ((rc = send_group(run, &due.items[i], due.count - i <
+		    SEND_GROUP ? due.count - i : SEND_GROUP)) < 0 &&
 		    run->stop_rc == 0)
 			break;
 	dun_out_batches_free(&due);
@@ -369,8 +406,6 @@ cli_send_pass(struct cli_ctx *ctx, struct dun_outbox_transport *tx,
 	struct send_run run;
 	int rc;
 
-	if (!outbound_linked())
-		return dun_error_set(DUN_ERROR, "this build has no scheduler");
 	memset(&run, 0, sizeof(run));
 	run.ctx = ctx;
 	rc = send_pass(&run, tx);
@@ -436,11 +471,6 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage("send");
 	if ((rc = cli_store(ctx)) != 0)
 		return rc;
-	if (!outbound_linked()) {
-		fprintf(stderr, "dunmail: send: this build has no scheduler "
-		    "(src/outbound.c is not linked in); nothing was sent\n");
-		return EX_SOFTWARE;
-	}
 	if (run.dry_run) {
 		/* Everything the dry run touches is rolled back. */
 		dun_outbox_init(&run.ob, ctx->store, ctx->cfg, &tx);

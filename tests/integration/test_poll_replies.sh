@@ -73,7 +73,9 @@ def save(key, frm, msg, irt=None, refs=None, subject="Re: Payment reminder", sub
     msg['To'] = 'ar@vendor.test'
     msg['Subject'] = Header(subject, subj_charset)
     msg['Message-ID'] = '<%s-%s@buyer.test>' % (key, U)
-    msg['Date'] = email.utils.formatdate(localtime=False)
+    # Sent an hour before DUNMAIL_NOW: dates in the text ("until 30
+    # November") are read relative to it, whatever the machine's clock.
+    msg['Date'] = email.utils.formatdate(1795161600, localtime=False)
     if irt: msg['In-Reply-To'] = '<%s>' % irt
     if refs: msg['References'] = ' '.join('<%s>' % r for r in refs)
     for k, v in extra: msg[k] = v

@@ -1,7 +1,8 @@
 /* Inbound processing without a network: raw messages go through
  * dun_inbound_store_raw + dun_inbound_process on a temporary store, with
  * the real parser and classifier. Matching by thread, named invoices,
- * token, sender; unmatched hand-off; a hard bounce; processing twice. */
+ * token, sender; unmatched hand-off; a hard bounce; processing twice; a
+ * message whose processing fails, inside a chunk and alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include "dunmail/ledger.h"
 #include "dunmail/store.h"
 #include "dunmail/timeutil.h"
+#include "dunmail/trail.h"
 #include "store_internal.h"
 #include "testutil.h"
 
@@ -361,6 +363,201 @@ test_inbound__twice_does_nothing(void **state)
 	    "direction = 'in'"), 1);
 }
 
+/* A reply hook that first writes (so a test sees the write undone), then
+ * fails for a subject saying BUG (this message's own fault) or DISKFULL
+ * (the store's). */
+static int
+failing_hook(struct dun_store *store, const struct dun_config *cfg,
+    dun_time_t now, const struct dun_inbound_reply *reply, void *arg)
+{
+	const char *subject = reply->parsed && reply->parsed->subject ?
+	    reply->parsed->subject : "";
+	int rc;
+
+	(void)cfg;
+	(void)arg;
+	if ((rc = dun_trail_append(store, now, "hook_ran", NULL, NULL)) < 0)
+		return rc;
+	if (strstr(subject, "BUG"))
+		return dun_error_set(DUN_ERROR, "hook: cannot handle this "
+		    "reply");
+	if (strstr(subject, "DISKFULL")) {
+		dun_error_set(DUN_ESTORE, "store: database or disk is full");
+		dun_error_set_retry(DUN_RETRY_WAIT);
+		return DUN_ESTORE;
+	}
+	return 0;
+}
+
+static void
+use_hook(struct fixture *f, dun_inbound_reply_fn fn)
+{
+	struct dun_inbound_opts opts;
+
+	dun_inbound_free(f->ib);
+	memset(&opts, 0, sizeof(opts));
+	opts.now = f->now;
+	opts.on_reply = fn;
+	assert_int_equal(dun_inbound_new(&f->ib, f->store, f->cfg, &opts), 0);
+}
+
+/* Stored as fetched, not processed yet. */
+static int64_t
+store_only(struct fixture *f, const char *raw)
+{
+	int64_t id = 0;
+
+	assert_int_equal(dun_inbound_store_raw(f->ib, &id, "INBOX", 1,
+	    ++f->uid, raw, strlen(raw)), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+/* One message of a chunk fails: it alone is undone and handed to a
+ * person; the others commit with the chunk; the run goes on. */
+static void
+test_inbound__failing_message_handed_off(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_inbound_stats st;
+	int64_t ids[3], alone;
+	char *sql, *v;
+
+	use_hook(f, failing_hook);
+	ids[0] = store_only(f, MSG("acme@buyer.test",
+	    "In-Reply-To: <r1@vendor.test>\r\n", "Re: Payment reminder",
+	    "We will pay both invoices next Friday."));
+	ids[1] = store_only(f, MSG("acme@buyer.test",
+	    "In-Reply-To: <r1@vendor.test>\r\n", "Re: BUG",
+	    "We will pay INV-2026-0001 tomorrow."));
+	ids[2] = store_only(f, MSG("acme@buyer.test",
+	    "In-Reply-To: <r1@vendor.test>\r\n", "Re: Payment reminder",
+	    "We will pay INV-2026-0002 on Monday."));
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(dun_inbound_process_batch(f->ib, ids, 3, &st), 0);
+	assert_int_equal(st.processed, 3);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(st.handoffs, 1);
+
+	check_row(f, ids[0], "promise_to_pay", "thread",
+	    "INV-2026-0001 INV-2026-0002", "Dunning/Promise");
+	check_row(f, ids[2], "promise_to_pay", "thread", "INV-2026-0002",
+	    "Dunning/Promise");
+	/* The failed one: nothing of its first attempt is left (its hook
+	 * event, its case links); it is recorded, queued and filed for a
+	 * person instead, and touches no case. */
+	check_row(f, ids[1], "unknown", "none", "", "Dunning/Needs attention");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
+	    "'hook_ran'"), 2);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM message WHERE "
+	    "direction = 'in' AND processed = 1"), 3);
+	sql = xasprintf("SELECT count(*) FROM handoff WHERE reason = "
+	    "'processing_failed' AND case_id IS NULL AND message_id = %lld",
+	    (long long)ids[1]);
+	assert_int_equal(q_int(f, sql), 1);
+	free(sql);
+	sql = xasprintf("SELECT rule FROM classification WHERE message_id = "
+	    "%lld", (long long)ids[1]);
+	v = q_text(f, sql);
+	assert_string_equal(v, "processing_failed");
+	free(v);
+	free(sql);
+	sql = xasprintf("SELECT detail FROM event WHERE kind = 'classified' "
+	    "AND message_id = %lld", (long long)ids[1]);
+	v = q_text(f, sql);
+	assert_non_null(strstr(v, "hook: cannot handle this reply"));
+	free(v);
+	free(sql);
+	sql = xasprintf("SELECT message_id FROM message WHERE id = %lld",
+	    (long long)ids[1]);
+	v = q_text(f, sql);
+	assert_string_equal(v, "reply.1@buyer.test"); /* for filing */
+	free(v);
+	free(sql);
+
+	/* Once handed off it is done: a later run does not process it. */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(dun_inbound_process(f->ib, ids[1], &st), 0);
+	assert_int_equal(st.processed, 0);
+
+	/* Processed alone (a leftover of an earlier run): the same. */
+	alone = store_only(f, MSG("acme@buyer.test", "", "BUG again",
+	    "We will pay INV-2026-0001 tomorrow."));
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(dun_inbound_process(f->ib, alone, &st), 0);
+	assert_int_equal(st.failed, 1);
+	check_row(f, alone, "unknown", "none", "", "Dunning/Needs attention");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
+	    "= 'processing_failed'"), 2);
+}
+
+/* Many failing messages in one chunk: each goes to a person, the good
+ * one is processed, whether the chunk is redone or (after a few) the rest
+ * goes one message at a time. */
+static void
+test_inbound__many_failing_messages(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_inbound_stats st;
+	int64_t ids[8];
+	size_t i;
+
+	use_hook(f, failing_hook);
+	for (i = 0; i < 8; i++)
+		ids[i] = store_only(f, i == 5 ? MSG("acme@buyer.test",
+		    "In-Reply-To: <r1@vendor.test>\r\n",
+		    "Re: Payment reminder", "We will pay both on Friday.") :
+		    MSG("acme@buyer.test", "", "Re: BUG", "Hello?"));
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(dun_inbound_process_batch(f->ib, ids, 8, &st), 0);
+	assert_int_equal(st.processed, 8);
+	assert_int_equal(st.failed, 7);
+	check_row(f, ids[5], "promise_to_pay", "thread",
+	    "INV-2026-0001 INV-2026-0002", "Dunning/Promise");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
+	    "= 'processing_failed'"), 7);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM classification"), 8);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
+	    "'hook_ran'"), 1);
+}
+
+/* A store or disk failure is nobody's message: the chunk is not
+ * committed at all, and the next run processes all of it. */
+static void
+test_inbound__store_failure_retries_the_chunk(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_inbound_stats st;
+	int64_t ids[3];
+
+	use_hook(f, failing_hook);
+	ids[0] = store_only(f, MSG("acme@buyer.test",
+	    "In-Reply-To: <r1@vendor.test>\r\n", "Re: Payment reminder",
+	    "We will pay both invoices next Friday."));
+	ids[1] = store_only(f, MSG("acme@buyer.test", "", "Re: DISKFULL",
+	    "We will pay INV-2026-0001 tomorrow."));
+	ids[2] = store_only(f, MSG("huaxin@buyer.test", "", "Question",
+	    "What is your bank account number?"));
+	memset(&st, 0, sizeof(st));
+	assert_true(dun_inbound_process_batch(f->ib, ids, 3, &st) < 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM message WHERE "
+	    "direction = 'in' AND processed = 1"), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM classification"), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff"), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind IN "
+	    "('hook_ran', 'classified')"), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
+	    "'received'"), 3);
+
+	/* The disk has room again. */
+	use_hook(f, NULL);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(dun_inbound_process_batch(f->ib, ids, 3, &st), 0);
+	assert_int_equal(st.processed, 3);
+	assert_int_equal(st.failed, 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM classification"), 3);
+}
+
 int
 main(void)
 {
@@ -380,6 +577,13 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_inbound__twice_does_nothing,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__failing_message_handed_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__many_failing_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__store_failure_retries_the_chunk, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

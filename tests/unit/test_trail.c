@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include "dunmail/store.h"
@@ -98,6 +100,10 @@ test_trail__store_refuses_edits(void **state)
 	    NULL, NULL, NULL), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(db, "UPDATE event SET detail = '{}'",
 	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE blob SET data = 'x'",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM blob", NULL, NULL,
+	    NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
 
@@ -142,24 +148,60 @@ test_trail__catches_reordered_events(void **state)
 }
 
 static void
-test_trail__catches_edited_message_file(void **state)
+test_trail__catches_edited_message(void **state)
 {
 	struct fixture *f = *state;
 	struct dun_verify_report r;
-	char *path = dun_trail_blob_path(f->store, f->sha);
-	FILE *fp = fopen(path, "r+b");
 
-	assert_non_null(fp);
-	fseek(fp, 6, SEEK_SET);
-	fputc('X', fp);
-	fclose(fp);
+	tamper(f, "DROP TRIGGER blob_no_update;"
+	    "UPDATE blob SET data = CAST(replace(CAST(data AS TEXT), 'hi', "
+	    "'HI') AS BLOB)");
 	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
 	assert_non_null(strstr(r.detail, "was altered"));
 	assert_non_null(strstr(r.detail, f->sha));
-	unlink(path);
+	tamper(f, "DROP TRIGGER blob_no_delete; DELETE FROM blob;"
+	    "INSERT INTO blob (sha256, size, stored_at) VALUES ('"
+	    "0000000000000000000000000000000000000000000000000000000000000000'"
+	    ", 5, 1)");
 	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
 	assert_non_null(strstr(r.detail, "missing"));
+}
+
+/* A store written before the bytes moved into it keeps them as files
+ * under <db>.blobs/: still read, still verified. */
+static void
+test_trail__reads_and_verifies_old_blob_files(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_verify_report r;
+	const char *raw = "Subject: old\r\n\r\nfrom before\r\n";
+	char sha[65], *top, *dir, *path, *data = NULL, *sql;
+	size_t len;
+
+	dun_sha256_hex(sha, raw, strlen(raw));
+	top = xasprintf("%s.blobs", f->db);
+	dir = xasprintf("%s/%.2s", top, sha);
+	path = dun_trail_blob_path(f->store, sha);
+	assert_int_equal(mkdir(top, 0700), 0);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(dun_file_write_atomic(path, raw, strlen(raw), 0600),
+	    0);
+	sql = xasprintf("INSERT INTO blob (sha256, size, stored_at) VALUES "
+	    "('%s', %zu, 1)", sha, strlen(raw));
+	tamper(f, sql);
+	assert_int_equal(dun_trail_get_blob(f->store, &data, &len, sha), 0);
+	assert_memory_equal(data, raw, len);
+	assert_int_equal(dun_trail_verify(f->store, &r), 0);
+	assert_int_equal(r.blobs, 2);
+	data[0] = 's';
+	assert_int_equal(dun_file_write_atomic(path, data, len, 0600), 0);
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	assert_non_null(strstr(r.detail, sha));
+	free(data);
+	free(sql);
 	free(path);
+	free(dir);
+	free(top);
 }
 
 static void
@@ -201,9 +243,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_trail__catches_reordered_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_trail__catches_edited_message_file, setup, teardown),
+		    test_trail__catches_edited_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_trail__deferred_blobs_sync_on_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_trail__reads_and_verifies_old_blob_files, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
