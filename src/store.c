@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dunmail/common.h"
@@ -382,6 +383,31 @@ store_migrate(struct dun_store *store)
 	return 0;
 }
 
+/*
+ * Another connection holds the write lock (a second sending process, a
+ * poll run beside a send). SQLite's own timeout handler sleeps at least
+ * a millisecond per try, far longer than a commit here takes, so wait in
+ * short naps for the first tries and give up after BUSY_WAIT_MS.
+ */
+#define BUSY_WAIT_MS 10000
+
+static int
+store_busy(void *arg, int tries)
+{
+	struct dun_store *store = arg;
+	struct timespec now;
+	int64_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	if (tries == 0)
+		store->busy_since_ms = ms;
+	else if (ms - store->busy_since_ms > BUSY_WAIT_MS)
+		return 0;
+	usleep(tries < 200 ? 50 : 2000);
+	return 1;
+}
+
 int
 dun_store_open(struct dun_store **out, const char *path)
 {
@@ -403,7 +429,7 @@ dun_store_open(struct dun_store **out, const char *path)
 		rc = store__error(store, "open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(store->db, 10000);
+	sqlite3_busy_handler(store->db, store_busy, store);
 	sqlite3_extended_result_codes(store->db, 1);
 	if ((rc = store__exec(store, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")) < 0)

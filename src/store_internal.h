@@ -25,6 +25,7 @@ struct dun_store {
 	int tx_depth;
 	int tx_failed;   /* an inner level failed: the outer one rolls back */
 	int blobs_dirty; /* blob files written but not yet synced */
+	int64_t busy_since_ms; /* when the current wait for a lock began */
 	struct store_stmt stmts[STORE_STMT_SLOTS];
 };
 

@@ -108,10 +108,10 @@ plan_forward(struct dun_store *store, const struct dun_config *cfg,
 	struct dun_out_message msg;
 	struct dun_outbox_transport tx;
 	struct dun_outbox ob;
-	char rnd[17], boundary[40], date[64], sha[65], *stored = NULL;
+	char rnd[17], boundary[40], date[64], *stored = NULL;
 	char *subject, *mid;
 	const char *rcpt, *raw;
-	size_t len, i;
+	size_t len, i, next;
 	int64_t id;
 	int rc;
 
@@ -155,11 +155,18 @@ plan_forward(struct dun_store *store, const struct dun_config *cfg,
 		dun_buf_printf(&msgb, "\r\n--%s\r\nContent-Type: message/rfc822"
 		    "\r\nContent-Disposition: attachment; filename=\"reply.eml"
 		    "\"\r\n\r\n", boundary);
-		/* The stored bytes, with every line end made CRLF. */
-		for (i = 0; i < len; i++) {
-			if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+		/* The stored bytes, with every line end made CRLF: a line
+		 * at a time, not a byte. */
+		for (i = 0; i < len; i = next) {
+			const char *nl = memchr(raw + i, '\n', len - i);
+			next = nl ? (size_t)(nl - raw) : len;
+			dun_buf_add(&msgb, raw + i, next - i);
+			if (next == len)
+				break;
+			if (next == 0 || raw[next - 1] != '\r')
 				dun_buf_add(&msgb, "\r", 1);
-			dun_buf_add(&msgb, raw + i, 1);
+			dun_buf_add(&msgb, "\n", 1);
+			next++;
 		}
 		if (len && raw[len - 1] != '\n')
 			dun_buf_puts(&msgb, "\r\n");
@@ -190,19 +197,12 @@ plan_forward(struct dun_store *store, const struct dun_config *cfg,
 	msg.rcpts = (char **)&rcpt;
 	msg.nrcpts = 1;
 	msg.language = "en";
-	/* Written without waiting for the disk: the outbox finds the file
-	 * in place, and the commit of the reply's processing syncs it
-	 * (one syncfs per chunk, not two fsyncs per forward). */
-	if ((rc = dun_trail_put_blob_deferred(store, sha, msgb.data,
-	    msgb.len, now)) < 0)
-		goto planned;
 	memset(&tx, 0, sizeof(tx));
 	dun_outbox_init(&ob, store, cfg, &tx);
 	rc = dun_outbox_plan(&ob, &id, &batch, &msg, now);
 	if (rc == 0)
 		log_info("reply %lld: forward %lld planned to %s (%s)",
 		    (long long)reply->message_id, (long long)id, rcpt, reason);
-planned:
 	free(subject);
 	free(mid);
 cleanup:

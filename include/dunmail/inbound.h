@@ -122,7 +122,9 @@ int dun_inbound_poll(struct dun_inbound *ib, struct dun_inbound_stats *st);
 int dun_inbound_idle(struct dun_inbound *ib, struct dun_inbound_stats *st);
 
 /* Without a network (tests, re-processing): stores raw bytes as if
- * fetched, and processes one stored row. */
+ * fetched, and processes one stored row in a transaction of its own (a
+ * message that fails by its own fault is handed to a person: call it
+ * outside any transaction). */
 int dun_inbound_store_raw(struct dun_inbound *ib, int64_t *id_out,
 	const char *mailbox, uint32_t uidvalidity, uint32_t uid,
 	const char *data, size_t len);
@@ -130,10 +132,11 @@ int dun_inbound_process(struct dun_inbound *ib, int64_t message_row,
 	struct dun_inbound_stats *st);
 /*
  * Processes stored rows in one transaction (one commit, one sync for the
- * lot), each message in a savepoint of its own: a message whose
- * processing fails is handed to a person without taking the others down.
- * Only a store or disk failure fails the batch, leaving all of it
- * unprocessed for the next run.
+ * lot). A message whose processing fails by its own fault rolls it back,
+ * is handed to a person alone (committed on its own), and the rest is
+ * processed again without it; it never takes the others down. Only a
+ * store or disk failure fails the batch, leaving all of it unprocessed
+ * for the next run. Call it outside any transaction.
  */
 int dun_inbound_process_batch(struct dun_inbound *ib, const int64_t *rows,
 	size_t n, struct dun_inbound_stats *st);

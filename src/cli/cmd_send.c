@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -26,6 +28,8 @@ struct send_run {
 	int dry_run;
 	int stop_rc;      /* the error that stopped the run, or 0 */
 	int problems_rc;  /* first per-message problem (template, PDF) */
+	int share, shares; /* this process sends debtors id % shares == share */
+	int report_fd;    /* a worker's report to the run that started it */
 };
 
 /* "INV-1, INV-2" for a person to read. */
@@ -334,23 +338,221 @@ run_retries(struct send_run *run)
 	return run->stop_rc ? run->stop_rc : rc;
 }
 
+/*
+ * Sending on several connections: the run starts workers (this binary
+ * again, `send --share I/N`), each with its own store connection and its
+ * own SMTP connection, and each sends the due batches of the debtors
+ * whose id is I modulo N; the run itself takes share 0. Shares never
+ * meet: every debtor's messages, threads and caps stay in one process,
+ * and the outbox rows, the trail's chain and the cases are guarded by
+ * the store's write lock as with any two processes. A worker does not
+ * settle crash leftovers or retries (the run did that before starting
+ * it) and reports its counts on a pipe.
+ */
+#define WORKERS_MAX 8
+
+struct workers {
+	pid_t pid[WORKERS_MAX];
+	int fd[WORKERS_MAX];
+	int n;
+	char error[300];
+};
+
+/* Moves this process's share of the due batches to the front; returns
+ * how many there are. The rest stay in place for dun_out_batches_free. */
+static size_t
+share_order(struct send_run *run, struct dun_out_batches *due)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < due->count; i++) {
+		struct dun_out_batch t;
+
+		if (due->items[i].debtor_id % run->shares != run->share)
+			continue;
+		t = due->items[kept];
+		due->items[kept++] = due->items[i];
+		due->items[i] = t;
+	}
+	return kept;
+}
+
+static void
+workers_start(struct workers *w, struct send_run *run)
+{
+	struct cli_ctx *ctx = run->ctx;
+	char now[32], share[32], fdarg[16];
+	struct tm tm;
+	time_t t = (time_t)ctx->now;
+	int i;
+
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 1; i < run->shares && w->n < WORKERS_MAX; i++) {
+		int p[2];
+		pid_t pid;
+
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			log_warn("send: no pipe for worker %d; its share waits "
+			    "for the next run", i);
+			continue;
+		}
+		snprintf(share, sizeof(share), "%d/%d", i, run->shares);
+		snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+		if ((pid = fork()) < 0) {
+			log_warn("send: cannot start worker %d; its share waits "
+			    "for the next run", i);
+			close(p[0]);
+			close(p[1]);
+			continue;
+		}
+		if (pid == 0) {
+			const char *argv[12];
+			int k = 0;
+
+			/* A fresh process: no SQLite, curl or TLS state from
+			 * this one is ever used across the fork. */
+			fcntl(p[1], F_SETFD, 0);
+			argv[k++] = "dunmail";
+			if (ctx->config_path) {
+				argv[k++] = "-c";
+				argv[k++] = ctx->config_path;
+			}
+			if (ctx->verbose)
+				argv[k++] = "-v";
+			argv[k++] = "send";
+			argv[k++] = "--now";
+			argv[k++] = now;
+			argv[k++] = "--share";
+			argv[k++] = share;
+			argv[k++] = "--report-fd";
+			argv[k++] = fdarg;
+			argv[k] = NULL;
+			execv("/proc/self/exe", (char *const *)argv);
+			_exit(EX_OSERR);
+		}
+		close(p[1]);
+		w->pid[w->n] = pid;
+		w->fd[w->n++] = p[0];
+	}
+}
+
+/* The report a worker writes when it is done: its counts, then the
+ * error that stopped it, if any. */
+static void
+report_write(struct send_run *run, int rc)
+{
+	const struct dun_outbox_stats *s = &run->ob.stats;
+	char line[1024];
+	int n;
+
+	n = snprintf(line, sizeof(line), "%d %d %d %d %d %d %d %d %d %d %d "
+	    "%d %s\n", s->planned, s->sent, s->deferred, s->failed,
+	    s->unknown, s->cancelled, s->skipped, s->copies, s->copy_errors,
+	    run->stop_rc ? run->stop_rc : rc, run->problems_rc, 0,
+	    rc < 0 || run->stop_rc ? dun_error_last() : "");
+	if (n > 0 && write(run->report_fd, line, (size_t)n < sizeof(line) ?
+	    (size_t)n : sizeof(line) - 1) < 0)
+		log_warn("send: cannot report to the run");
+	close(run->report_fd);
+}
+
+/* Waits for every worker and adds its counts to this run's. */
+static int
+workers_wait(struct workers *w, struct send_run *run)
+{
+	struct dun_outbox_stats *s = &run->ob.stats;
+	int i, failed = 0;
+
+	for (i = 0; i < w->n; i++) {
+		char buf[1024];
+		ssize_t len = 0, r;
+		int status = 0, v[12], rc = -1;
+
+		while (len < (ssize_t)sizeof(buf) - 1 && (r = read(w->fd[i],
+		    buf + len, sizeof(buf) - 1 - (size_t)len)) != 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				break;
+			len += r;
+		}
+		buf[len > 0 ? len : 0] = '\0';
+		close(w->fd[i]);
+		while (waitpid(w->pid[i], &status, 0) < 0 && errno == EINTR)
+			;
+		if (sscanf(buf, "%d %d %d %d %d %d %d %d %d %d %d %d", &v[0],
+		    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
+		    &v[9], &v[10], &v[11]) == 12) {
+			s->planned += v[0];
+			s->sent += v[1];
+			s->deferred += v[2];
+			s->failed += v[3];
+			s->unknown += v[4];
+			s->cancelled += v[5];
+			s->skipped += v[6];
+			s->copies += v[7];
+			s->copy_errors += v[8];
+			rc = v[9];
+			if (v[10] < 0 && run->problems_rc == 0)
+				run->problems_rc = v[10];
+		}
+		if (rc < 0 || !WIFEXITED(status)) {
+			const char *msg = strchr(buf, '\n') ? buf : "";
+			size_t k;
+
+			/* The error text follows the twelve numbers. */
+			for (k = 0; k < 12 && *msg; k++)
+				msg = strchr(msg, ' ') ? strchr(msg, ' ') + 1 :
+				    "";
+			snprintf(w->error, sizeof(w->error), "%s",
+			    *msg ? msg : "it died before reporting; its "
+			    "messages are settled by the next run");
+			w->error[strcspn(w->error, "\n")] = '\0';
+			failed = 1;
+		}
+	}
+	return failed ? -1 : 0;
+}
+
 static int
 run_due(struct send_run *run)
 {
 	struct dun_out_batches due;
-	size_t i;
+	struct workers w;
+	size_t i, n;
 	int rc;
 
 	memset(&due, 0, sizeof(due));
+	memset(&w, 0, sizeof(w));
 	if ((rc = dun_outbound_due(run->ctx->store, run->ctx->cfg,
 	    run->ctx->now, &due)) < 0)
 		return rc;
-	for (i = 0; i < due.count && run->stop_rc == 0; i += SEND_GROUP)
-		if ((rc = send_group(run, &due.items[i], due.count - i <
-		    SEND_GROUP ? due.count - i : SEND_GROUP)) < 0 &&
-		    run->stop_rc == 0)
+	n = due.count;
+	if (run->shares == 0 && !run->dry_run &&
+	    run->ctx->cfg->smtp_connections > 1 && n > SEND_GROUP) {
+		/* Enough for more than one connection: the other shares go
+		 * to workers, this process keeps share 0. */
+		run->shares = run->ctx->cfg->smtp_connections;
+		run->share = 0;
+		workers_start(&w, run);
+	}
+	if (run->shares > 1) {
+		n = share_order(run, &due);
+		log_info("send: %s %d/%d: %zu due", run->share ? "worker" :
+		    "run", run->share, run->shares, n);
+	}
+	for (i = 0; i < n && run->stop_rc == 0; i += SEND_GROUP)
+		if ((rc = send_group(run, &due.items[i], n - i < SEND_GROUP ?
+		    n - i : SEND_GROUP)) < 0 && run->stop_rc == 0)
 			break;
 	dun_out_batches_free(&due);
+	if (w.n > 0 && workers_wait(&w, run) < 0 && rc == 0 &&
+	    run->stop_rc == 0)
+		rc = dun_error_set(DUN_ERROR, "a sending process failed: %s",
+		    w.error);
 	return run->stop_rc ? run->stop_rc : rc;
 }
 
@@ -441,6 +643,9 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "now", required_argument, NULL, 't' },
+		/* Internal: a worker started by a run (see workers_start). */
+		{ "share", required_argument, NULL, 's' },
+		{ "report-fd", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dun_outbox_transport tx;
@@ -463,14 +668,34 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 			}
 			ctx->now_given = 1;
 			break;
+		case 's':
+			if (sscanf(optarg, "%d/%d", &run.share, &run.shares) !=
+			    2 || run.shares < 2 || run.shares > WORKERS_MAX ||
+			    run.share < 1 || run.share >= run.shares)
+				return cli_usage("send");
+			break;
+		case 'r':
+			run.report_fd = atoi(optarg);
+			break;
 		default:
 			return cli_usage("send");
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (run.shares && run.report_fd <= 2))
 		return cli_usage("send");
 	if ((rc = cli_store(ctx)) != 0)
 		return rc;
+	if (run.shares) {
+		/* A worker: the run holds the lock and has settled the
+		 * leftovers; this process sends its share and reports. */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		dun_outbox_net_open(&tx, ctx->cfg);
+		dun_outbox_init(&run.ob, ctx->store, ctx->cfg, &tx);
+		rc = run_due(&run);
+		report_write(&run, rc);
+		dun_outbox_net_close(&tx);
+		return rc < 0 ? cli_fail(rc) : 0;
+	}
 	if (run.dry_run) {
 		/* Everything the dry run touches is rolled back. */
 		dun_outbox_init(&run.ob, ctx->store, ctx->cfg, &tx);

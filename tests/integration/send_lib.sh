@@ -57,17 +57,6 @@ make_config() {
     bash "$REPO/tests/sandbox/dunmail-config.sh" "$1/dunmail.db" >"$1/dunmail.conf"
 }
 
-# Skips (exit 0, saying so) when this binary has no scheduler linked in.
-require_scheduler() {
-    local out rc=0
-    out=$("$DUNMAIL" -c "$1" send --dry-run 2>&1) || rc=$?
-    if [[ $rc -ne 0 ]] && grep -q "no scheduler" <<<"$out"; then
-        echo "SKIP: this dunmail has no scheduler linked in (src/outbound.c); the send tests need it"
-        printf '0 passed, 0 failed\n'
-        exit 0
-    fi
-}
-
 # Python helper over the debtors' Maildirs: prints one line per message
 # file: "<mailbox> <Message-ID>".
 maildir_ids() {

@@ -29,7 +29,6 @@ else
     fail "import the demo ledger" "$out"
     finish
 fi
-require_scheduler "$conf"
 
 # A dry run changes nothing.
 before=$(sqlite3 "$dir/dunmail.db" "SELECT count(*) FROM event")

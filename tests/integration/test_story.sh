@@ -34,7 +34,6 @@ if ! out=$(story_setup 2>&1); then
 	finish
 fi
 pass "config from tests/sandbox/dunmail-config.sh, lint, init, import of contrib/demo/invoices.csv"
-require_scheduler "$STORY_DIR/dunmail.conf"
 db=$STORY_DIR/dunmail.db
 ar=$SANDBOX_MAILDIR_ROOT/vendor.test/ar/Maildir
 

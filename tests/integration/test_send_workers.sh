@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `[smtp] connections = 3`: one `dunmail send` run splits 60 due reminders
+# over three processes and connections to Postfix's smtp-sink, which dumps
+# every message it accepts. Each reminder must arrive exactly once, the
+# outbox must say sent for all of them, the counts the run prints must
+# add up over its workers, and the trail must verify.
+set -uo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+dunmail=$(realpath "${DUNMAIL:-$top/build/dunmail}")
+port=${TEST_SINK_PORT:-12527}
+n=60
+work=$(mktemp -d)
+passed=0 failed=0
+check() {
+	local what=$1; shift
+	if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
+}
+sink_pid=
+cleanup() {
+	[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
+	[ "${KEEP_WORK:-0}" = 1 ] && echo "kept $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+PATH=$PATH:/usr/sbin
+
+python3 - "$work" "$n" <<'PY'
+import os, sys
+work, n = sys.argv[1], int(sys.argv[2])
+open(os.path.join(work, "invoice.pdf"), "wb").write(b"%PDF-1.4\n% test\n" + os.urandom(2048) + b"\n%%EOF\n")
+with open(os.path.join(work, "invoices.csv"), "w") as f:
+    f.write("debtor_ref,debtor_name,email,language,timezone,region,invoice_number,"
+            "issue_date,due_date,currency,amount,open_amount,pdf\n")
+    for i in range(1, n + 1):
+        f.write(f"W-{i:03d},Worker Test {i:03d},ap{i:03d}@sink.test,{'zh' if i % 3 == 0 else 'en'},UTC,,"
+                f"WT-{i:03d},2026-10-17,2026-11-16,USD,{100 + i}.00,{100 + i}.00,{work}/invoice.pdf\n")
+PY
+cat >"$work/d.conf" <<CONF
+[sender]
+email = ar@vendor.test
+[store]
+path = $work/d.db
+[templates]
+dir = $top/templates
+[smtp]
+host = 127.0.0.1
+port = $port
+tls = none
+allow_plaintext_loopback = yes
+connections = 3
+[imap]
+sent_folder =
+CONF
+# smtp-sink runs as nobody and writes the dumps.
+mkdir "$work/dump" && chmod 755 "$work" && chmod 777 "$work/dump"
+smtp-sink -u nobody -d "$work/dump/%M." -c "127.0.0.1:$port" 100 >/dev/null 2>&1 &
+sink_pid=$!
+for _ in $(seq 1 20); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+dm() { "$dunmail" -c "$work/d.conf" "$@"; }
+DUNMAIL_NOW=2026-11-02T08:00:00Z dm import invoices "$work/invoices.csv" >/dev/null
+rc=0
+dm -v send --now 2026-11-16T12:00:00Z >"$work/out" 2>"$work/err" || rc=$?
+check "send exits 0" test "$rc" = 0
+check "the run counts its workers' messages too" grep -q "send: $n sent, 0 deferred" "$work/err"
+check "one 'sent' line per message" test "$(grep -c '^sent ' "$work/out")" = "$n"
+sleep 0.5
+got=$(grep -h -i '^message-id:' "$work"/dump/* 2>/dev/null | tr -d '\r' | sort)
+check "the sink got $n messages" test "$(printf '%s\n' "$got" | grep -c .)" = "$n"
+check "no Message-ID twice" test -z "$(printf '%s\n' "$got" | uniq -d)"
+check "every debtor got one" test "$(grep -h '^X-Rcpt-Args:' "$work"/dump/* 2>/dev/null | sort -u | wc -l)" = "$n"
+check "outbox: all sent" test "$(sqlite3 "$work/d.db" "SELECT count(*) FROM message WHERE direction = 'out' AND outbox_state = 'sent'")" = "$n"
+check "two workers took their shares" test "$(grep -c 'send: worker [12]/3: ' "$work/err")" = 2
+check "the shares add up" test "$(sed -n 's/.*send: \(worker\|run\) [0-9]\/3: \([0-9]*\) due.*/\2/p' "$work/err" | paste -sd+ | bc)" = "$n"
+check "trail verifies" dm verify >/dev/null
+rc=0
+dm send --now 2026-11-16T12:30:00Z >"$work/out2" 2>&1 || rc=$?
+check "a second run sends nothing" grep -q "send: 0 sent" "$work/out2"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
