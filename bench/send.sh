@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sending benchmark: 2,000 reminders, each with a ~60 KB PDF, to Postfix's
 # smtp-sink on loopback, through the whole of `dunmail send` (scheduler,
-# templates, MIME, outbox commits with fsync, SMTP) -- against msmtp (one
-# process per message, the same message bytes) and smtp-source (the sink's
-# own load generator, 20 sessions in parallel).
+# templates, MIME, outbox commits with fsync, SMTP), on one connection and
+# on two ([smtp] connections; BENCH_CONNECTIONS, default "1 2") -- against
+# msmtp (one process per message, the same message bytes) and smtp-source
+# (the sink's own load generator, 20 sessions in parallel).
 #
 #   bench/send.sh [DUNMAIL_BINARY]        (default build/dunmail)
 #
@@ -96,14 +97,29 @@ now=2026-11-16T12:00:00Z   # a Monday: every invoice is due today
 rate() { python3 -c "import sys; n,s=float(sys.argv[1]),float(sys.argv[2]); print(f'{n/s:.1f}')" "$@"; }
 secs() { python3 -c "import sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) / 1e9:.2f}')" "$@"; }
 
-echo "dunmail: sending $n reminders (render + MIME + outbox + SMTP)..." >&2
-t0=$(date +%s%N)
-/usr/bin/time -v -o "$work/time.txt" "$dunmail" -c "$work/dunmail.conf" send --now "$now" \
-	>"$work/send.out" 2>"$work/send.err" || { echo "bench: dunmail send failed:" >&2; tail -5 "$work/send.err" >&2; exit 1; }
-t1=$(date +%s%N)
-d_secs=$(secs "$t0" "$t1")
-sent=$(sqlite3 "$work/bench.db" "SELECT count(*) FROM message WHERE outbox_state = 'sent'" 2>/dev/null || grep -c '^sent ' "$work/send.out")
-rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+# dunmail, once per connection count, each on a fresh copy of the store
+# as imported: [smtp] connections = 1 (one process) and 2 (this machine
+# has 2 cores; smtp-source below uses 20 sessions).
+cp "$work/bench.db" "$work/fresh.db"
+d_rows=()
+conns_list=${BENCH_CONNECTIONS:-1 2}
+for conns in $conns_list; do
+	db=$work/bench-$conns.db
+	cp "$work/fresh.db" "$db"
+	sed -e "s#^path = .*#path = $db#" -e "s#^\[smtp\]#[smtp]\nconnections = $conns#" \
+		"$work/dunmail.conf" >"$work/dunmail-$conns.conf"
+	echo "dunmail: sending $n reminders on $conns connection(s) (render + MIME + outbox + SMTP)..." >&2
+	t0=$(date +%s%N)
+	/usr/bin/time -v -o "$work/time-$conns.txt" "$dunmail" -c "$work/dunmail-$conns.conf" send --now "$now" \
+		>"$work/send.out" 2>"$work/send.err" || { echo "bench: dunmail send failed:" >&2; tail -5 "$work/send.err" >&2; exit 1; }
+	t1=$(date +%s%N)
+	secs_c=$(secs "$t0" "$t1")
+	sent_c=$(sqlite3 "$db" "SELECT count(*) FROM message WHERE outbox_state = 'sent'")
+	rss_c=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time-$conns.txt")
+	d_rows+=("$conns $sent_c $secs_c $rss_c")
+done
+read -r _ sent d_secs rss_kb <<<"${d_rows[0]}"
+cp "$work/bench-${conns_list%% *}.db" "$work/bench.db"
 avg=$(sqlite3 "$work/bench.db" "SELECT CAST(avg(size) AS INTEGER) FROM message WHERE outbox_state = 'sent'")
 
 # The very same messages, for msmtp: the stored bytes of the first msmtp_n.
@@ -139,17 +155,24 @@ smtp-source -d -s 20 -l "$avg" -m "$n" -f ar@vendor.test -t sink@bench.test "127
 t1=$(date +%s%N)
 s_secs=$(secs "$t0" "$t1")
 
-d_rate=$(rate "$sent" "$d_secs")
 m_rate=$(rate "$msmtp_n" "$m_secs")
 s_rate=$(rate "$n" "$s_secs")
-printf '\n%-34s %8s %9s %10s\n' "sender" "messages" "seconds" "msgs/s"
-printf '%-34s %8s %9s %10s\n' "dunmail send (full pipeline)" "$sent" "$d_secs" "$d_rate"
-printf '%-34s %8s %9s %10s\n' "msmtp, one process per message" "$msmtp_n" "$m_secs" "$m_rate"
-printf '%-34s %8s %9s %10s\n' "smtp-source -s 20 (sink's limit)" "$n" "$s_secs" "$s_rate"
-python3 - "$d_rate" "$m_rate" "$s_rate" "$rss_kb" "$avg" <<'PY'
+printf '\n%-38s %8s %9s %10s %9s\n' "sender" "messages" "seconds" "msgs/s" "peak RSS"
+for row in "${d_rows[@]}"; do
+	read -r c sent_c secs_c rss_c <<<"$row"
+	printf '%-38s %8s %9s %10s %7s MiB\n' "dunmail send, $c connection(s)" "$sent_c" "$secs_c" \
+		"$(rate "$sent_c" "$secs_c")" "$((rss_c / 1024))"
+done
+printf '%-38s %8s %9s %10s\n' "msmtp, one process per message" "$msmtp_n" "$m_secs" "$m_rate"
+printf '%-38s %8s %9s %10s\n' "smtp-source -s 20 (sink's limit)" "$n" "$s_secs" "$s_rate"
+echo
+for row in "${d_rows[@]}"; do
+	read -r c sent_c secs_c rss_c <<<"$row"
+	python3 - "$c" "$(rate "$sent_c" "$secs_c")" "$m_rate" "$s_rate" <<'PY'
 import sys
-d, m, s, rss, avg = map(float, sys.argv[1:6])
-print(f"\ndunmail / msmtp       = {d / m:6.1f}x   (target >= 20x)")
-print(f"dunmail / smtp-source = {100 * d / s:6.1f}%   (target >= 30%)")
-print(f"dunmail peak RSS      = {rss / 1024:6.1f} MiB; average message {avg / 1024:.1f} KiB")
+c, d, m, s = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+print(f"{c} connection(s): dunmail / msmtp = {d / m:5.1f}x (target >= 20x); "
+      f"dunmail / smtp-source = {100 * d / s:5.1f}% (target >= 30%)")
 PY
+done
+echo "average message: $((avg / 1024)) KiB"

@@ -265,8 +265,42 @@ prepare_batch(struct send_run *run, struct dun_out_batch *batch,
 }
 
 /*
- * Up to SEND_GROUP due batches: rendered, then planned in one
- * transaction (one commit and one disk sync for all their rows and
+ * Checked again under the write lock, right before planning: the cases
+ * must still be free and still qualify, exactly as when msg was
+ * rendered. Returns 1 to plan, 0 to drop the message (the next run plans
+ * afresh), or an error.
+ */
+static int
+still_due(struct send_run *run, struct dun_out_batch *batch)
+{
+	struct cli_ctx *ctx = run->ctx;
+	size_t before = batch->ncases;
+	char *why = NULL;
+	int rc, go;
+
+	if ((rc = drop_busy(ctx->store, batch)) < 0)
+		return rc;
+	if (batch->ncases != before)
+		go = 0;
+	else if ((go = dun_outbound_recheck(ctx->store, ctx->cfg, ctx->now,
+	    batch, &why)) > 0 && batch->ncases != before)
+		go = 0;
+	if (go == 0) {
+		log_info("not sending %s to debtor %lld: changed while it was "
+		    "written (%s); the next run plans it again",
+		    batch->template, (long long)batch->debtor_id,
+		    why ? why : "a case is no longer free");
+		run->ob.stats.skipped++;
+	}
+	free(why);
+	return go;
+}
+
+/*
+ * Up to SEND_GROUP due batches: checked and rendered without holding the
+ * store's write lock (rendering is most of the CPU, and another sending
+ * process may want the lock meanwhile), then checked again and planned
+ * in one transaction (one commit and one sync for all their rows and
  * bytes, every row durable before the first byte goes out), then sent
  * one by one on the open connection. A run stopped half-way leaves the
  * rest planned; the next run retries them after checking them again.
@@ -279,29 +313,28 @@ send_group(struct send_run *run, struct dun_out_batch *batches, size_t n)
 	struct dun_out_batch *of[SEND_GROUP];
 	enum dun_outbox_state state;
 	int64_t ids[SEND_GROUP];
+	int planned[SEND_GROUP];
 	size_t i, k = 0;
 	int rc = 0;
 
-	/* The checks, the rendering and the plans share one transaction:
-	 * what is checked is what is planned, and SQLite takes its locks
-	 * once for the group rather than for every query. */
-	if (!run->dry_run && (rc = dun_store_begin(ctx->store)) < 0)
-		return rc;
 	for (i = 0; i < n && k < SEND_GROUP; i++) {
 		if ((rc = prepare_batch(run, &batches[i], &msgs[k])) < 0)
 			break;
-		if (rc == 1) {
-			of[k] = &batches[i];
-			rc = dun_outbox_plan(&run->ob, &ids[k], of[k],
-			    &msgs[k], ctx->now);
-			k++;
-			if (rc < 0)
-				break;
-		}
+		if (rc == 1)
+			of[k++] = &batches[i];
 		rc = 0;
 	}
-	if (run->dry_run)
+	if (rc < 0 || k == 0 || run->dry_run)
 		goto cleanup;
+	if ((rc = dun_store_begin(ctx->store)) < 0)
+		goto cleanup;
+	for (i = 0; i < k && rc >= 0; i++) {
+		planned[i] = 0;
+		if ((rc = still_due(run, of[i])) > 0 &&
+		    (rc = dun_outbox_plan(&run->ob, &ids[i], of[i], &msgs[i],
+		    ctx->now)) == 0)
+			planned[i] = 1;
+	}
 	if (rc < 0) {
 		dun_store_rollback(ctx->store);
 		goto cleanup;
@@ -309,6 +342,8 @@ send_group(struct send_run *run, struct dun_out_batch *batches, size_t n)
 	if ((rc = dun_store_commit(ctx->store)) < 0)
 		goto cleanup;
 	for (i = 0; i < k && run->stop_rc == 0; i++) {
+		if (!planned[i])
+			continue;
 		rc = stop_on(run, dun_outbox_send_planned(&run->ob, ids[i],
 		    &msgs[i], ctx->now, &state));
 		if (state == DUN_OUTBOX_SENT)
@@ -350,6 +385,9 @@ run_retries(struct send_run *run)
  * it) and reports its counts on a pipe.
  */
 #define WORKERS_MAX 8
+
+/* The run's lock on the store's sending, kept by its workers too. */
+static int send_lock_fd = -1;
 
 struct workers {
 	pid_t pid[WORKERS_MAX];
@@ -415,6 +453,11 @@ workers_start(struct workers *w, struct send_run *run)
 			/* A fresh process: no SQLite, curl or TLS state from
 			 * this one is ever used across the fork. */
 			fcntl(p[1], F_SETFD, 0);
+			/* The worker holds the run's lock as long as it runs:
+			 * should the run die first, no new run can take its
+			 * in-flight rows for a crash's leftovers. */
+			if (send_lock_fd >= 0)
+				fcntl(send_lock_fd, F_SETFD, 0);
 			argv[k++] = "dunmail";
 			if (ctx->config_path) {
 				argv[k++] = "-c";
@@ -579,7 +622,7 @@ cli_send_lock(struct cli_ctx *ctx, int *fd_out)
 		return EX_TEMPFAIL;
 	}
 	free(path);
-	*fd_out = fd;
+	*fd_out = send_lock_fd = fd;
 	return 0;
 }
 
