@@ -155,6 +155,32 @@ smtp-source -d -s 20 -l "$avg" -m "$n" -f ar@vendor.test -t sink@bench.test "127
 t1=$(date +%s%N)
 s_secs=$(secs "$t0" "$t1")
 
+# A server a network round trip away: every reply 20 ms late. Over one
+# connection each message waits five round trips; [smtp] connections
+# overlaps them.
+slow_n=${BENCH_SLOW_N:-200}
+slow_ms=${BENCH_SLOW_MS:-20}
+slow_port=${BENCH_SLOW_PORT:-12528}
+python3 "$top/bench/slow_sink.py" "$slow_port" "$slow_ms" &
+slow_pid=$!
+trap 'kill $slow_pid 2>/dev/null; cleanup' EXIT
+sleep 0.5
+head -n $((slow_n + 1)) "$work/invoices.csv" >"$work/slow.csv"
+slow_rows=()
+for conns in 1 4; do
+	db=$work/slow-$conns.db
+	sed -e "s#^path = .*#path = $db#" -e "s#^port = .*#port = $slow_port#" \
+		-e "s#^\[smtp\]#[smtp]\nconnections = $conns#" "$work/dunmail.conf" >"$work/slow-$conns.conf"
+	DUNMAIL_NOW=2026-11-02T08:00:00Z "$dunmail" -c "$work/slow-$conns.conf" import invoices "$work/slow.csv" >/dev/null
+	echo "dunmail: $slow_n reminders to a server ${slow_ms} ms away, $conns connection(s)..." >&2
+	t0=$(date +%s%N)
+	"$dunmail" -c "$work/slow-$conns.conf" send --now "$now" >/dev/null 2>"$work/slow.err" ||
+		{ echo "bench: dunmail send (slow server) failed:" >&2; tail -5 "$work/slow.err" >&2; exit 1; }
+	t1=$(date +%s%N)
+	slow_rows+=("$conns $(sqlite3 "$db" "SELECT count(*) FROM message WHERE outbox_state = 'sent'") $(secs "$t0" "$t1")")
+done
+kill "$slow_pid" 2>/dev/null
+
 m_rate=$(rate "$msmtp_n" "$m_secs")
 s_rate=$(rate "$n" "$s_secs")
 printf '\n%-38s %8s %9s %10s %9s\n' "sender" "messages" "seconds" "msgs/s" "peak RSS"
@@ -176,3 +202,9 @@ print(f"{c} connection(s): dunmail / msmtp = {d / m:5.1f}x (target >= 20x); "
 PY
 done
 echo "average message: $((avg / 1024)) KiB"
+echo
+printf '%-38s %8s %9s %10s\n' "server ${slow_ms} ms away (slow_sink.py)" "messages" "seconds" "msgs/s"
+for row in "${slow_rows[@]}"; do
+	read -r c sent_c secs_c <<<"$row"
+	printf '%-38s %8s %9s %10s\n' "dunmail send, $c connection(s)" "$sent_c" "$secs_c" "$(rate "$sent_c" "$secs_c")"
+done
