@@ -115,9 +115,6 @@ rule_free(struct rule *r)
 	pcre2_code_free(r->re);
 }
 
-#ifdef DUN_H1_PROF
-static uint64_t h1_cyc[1024], h1_calls[1024], h1_hits[1024];
-#endif
 void
 dun_rules_free(struct dun_rules *rules)
 {
@@ -125,10 +122,6 @@ dun_rules_free(struct dun_rules *rules)
 
 	if (rules == NULL)
 		return;
-#ifdef DUN_H1_PROF
-	for (i = 0; i < rules->nrules; i++)
-		fprintf(stderr, "H1 %12llu %8llu %8llu %s\n", (unsigned long long)h1_cyc[i], (unsigned long long)h1_calls[i], (unsigned long long)h1_hits[i], rules->rules[i].id);
-#endif
 	for (i = 0; i < rules->nrules; i++)
 		rule_free(&rules->rules[i]);
 	free(rules->rules);
@@ -669,10 +662,9 @@ is_cjk(uint32_t cp)
 static char *
 prepare_text(const char *in, size_t *len_out, size_t *cjk, size_t *latin)
 {
-	struct dun_buf b = DUN_BUF_INIT;
 	const unsigned char *s;
-	char *clean = NULL;
-	size_t len, i = 0, n;
+	char *clean = NULL, *out;
+	size_t len, i = 0, n, o = 0;
 	int bol = 1, quoted = 0;
 
 	*cjk = *latin = 0;
@@ -687,8 +679,8 @@ prepare_text(const char *in, size_t *len_out, size_t *cjk, size_t *latin)
 		in = clean;
 	}
 	s = (const unsigned char *)in;
-	dun_buf_init(&b, 0);
-	dun_buf_add(&b, "", 0);
+	/* every step writes at most the bytes it reads */
+	out = xmalloc(len + 1);
 	while (i < len) {
 		uint32_t cp;
 		char ascii;
@@ -708,7 +700,7 @@ prepare_text(const char *in, size_t *len_out, size_t *cjk, size_t *latin)
 			continue;
 		}
 		if (quoted && cp != '\n') {
-			dun_buf_add(&b, " ", 1);
+			out[o++] = ' ';
 			i += n;
 			continue;
 		}
@@ -733,12 +725,13 @@ prepare_text(const char *in, size_t *len_out, size_t *cjk, size_t *latin)
 			continue;
 		}
 		if (ascii) {
-			dun_buf_add(&b, &ascii, 1);
+			out[o++] = ascii;
 			if ((ascii >= 'a' && ascii <= 'z') || (ascii >= 'A' &&
 			    ascii <= 'Z'))
 				(*latin)++;
 		} else {
-			dun_buf_add(&b, s + i, n);
+			memcpy(out + o, s + i, n);
+			o += n;
 			if (is_cjk(cp))
 				(*cjk)++;
 			else if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' &&
@@ -748,7 +741,9 @@ prepare_text(const char *in, size_t *len_out, size_t *cjk, size_t *latin)
 		i += n;
 	}
 	free(clean);
-	return dun_buf_detach(&b, len_out);
+	out[o] = '\0';
+	*len_out = o;
+	return out;
 }
 
 /* A CJK character carries about as much as a short English word. */
@@ -825,16 +820,9 @@ match_at(struct run *run, const struct rule *r, const char *s, size_t len,
     size_t start)
 {
 	int rc;
-#ifdef DUN_H1_PROF
-	uint64_t t0 = __builtin_ia32_rdtsc();
-#endif
 
 	rc = pcre2_match(r->re, (PCRE2_SPTR)s, len, start, PCRE2_NO_UTF_CHECK,
 	    run->md, run->rules->mctx);
-#ifdef DUN_H1_PROF
-	{ size_t ix = (size_t)(r - run->rules->rules);
-	h1_cyc[ix] += __builtin_ia32_rdtsc() - t0; h1_calls[ix]++; if (rc >= 0) h1_hits[ix]++; }
-#endif
 	run->last_rc = rc;
 	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
 		run->limit_hits++;

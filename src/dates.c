@@ -1409,6 +1409,19 @@ total_amount(const struct scan *sc, size_t i, int64_t *minor, char code[4],
 	return code[0] ? e + n - i : 0;
 }
 
+/*
+ * Whether an amount or a total can start with byte c: a digit, an upper
+ * case letter (codes, US$, RMB), the t of "total", $, or the lead byte
+ * of a symbol or a Chinese word. The scan passes over other bytes at
+ * once instead of trying every symbol and word on them.
+ */
+static int
+amount_lead(int c)
+{
+	return is_digit(c) || is_upper(c) || c == 't' || c == '$' ||
+	    c >= 0xC0;
+}
+
 size_t
 dun_amounts_scan(struct dun_amount_hit *hits, size_t max, const char *text,
     size_t len, int zh)
@@ -1432,6 +1445,10 @@ dun_amounts_scan(struct dun_amount_hit *hits, size_t max, const char *text,
 		char code[4] = "";
 		int c = at(&sc, i);
 
+		if (!amount_lead(c)) {
+			i++;
+			continue;
+		}
 		/* "Total (USD)    5,350.00", 共计¥21,450.00 */
 		if ((n = lit_any(&sc, i, totals, NULL)) > 0 ||
 		    ((i == 0 || !is_alpha(at(&sc, i - 1))) &&

@@ -137,10 +137,18 @@ out_newline(struct html_out *o, int hard)
 	o->space = 0;
 }
 
+/* A blank at p: ASCII white space or U+00A0 no-break space. */
+static int
+blank_at(const unsigned char *p)
+{
+	return *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+	    *p == '\f' || (p[0] == 0xc2 && p[1] == 0xa0);
+}
+
 static void
 out_text(struct html_out *o, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *q;
 
 	/* QQ mail and Foxmail mark the original with a text line only. */
 	if (!o->after && strstr(s, "------") && (strstr(s, "原始邮件") ||
@@ -170,7 +178,11 @@ out_text(struct html_out *o, const char *s)
 		} else if (o->space)
 			dun_buf_add(&o->b, " ", 1);
 		o->space = 0;
-		dun_buf_add(&o->b, p, 1);
+		/* the rest of the word goes in at once */
+		for (q = p + 1; *q && !blank_at(q); q++)
+			;
+		dun_buf_add(&o->b, p, (size_t)(q - p));
+		p = q - 1;
 	}
 }
 
@@ -186,8 +198,9 @@ struct frame {
 static void
 render(struct html_out *o, const GumboNode *root)
 {
-	struct frame *st = xcalloc(HTML_MAX_DEPTH, sizeof(*st));
-	size_t depth = 0;
+	/* grown on demand: most mail nests a few levels, not 4096 */
+	size_t cap = 64, depth = 0;
+	struct frame *st = xcalloc(cap, sizeof(*st));
 
 	st[0].node = root;
 	depth = 1;
@@ -232,6 +245,10 @@ render(struct html_out *o, const GumboNode *root)
 			if (c->v.element.tag == GUMBO_TAG_TD ||
 			    c->v.element.tag == GUMBO_TAG_TH)
 				o->space = !o->line_start;
+			if (depth == cap) {
+				cap *= 2;
+				st = xreallocarray(st, cap, sizeof(*st));
+			}
 			cf = &st[depth++];
 			memset(cf, 0, sizeof(*cf));
 			cf->node = c;

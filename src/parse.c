@@ -63,7 +63,9 @@ parse__header(const char *hdrs, size_t len, const char *name)
 			}
 			break;
 		}
-		if (llen > nlen && strncasecmp(line, name, nlen) == 0) {
+		/* the first letter first: most lines are other headers */
+		if (llen > nlen && ((line[0] ^ name[0]) & ~0x20) == 0 &&
+		    strncasecmp(line, name, nlen) == 0) {
 			for (j = nlen; j < llen && (line[j] == ' ' ||
 			    line[j] == '\t'); j++)
 				;

@@ -30,13 +30,12 @@
 #define CLASS_MAX 8    /* characters of a [class] taken one by one */
 #define DEPTH_MAX 64   /* nested groups analysed */
 /* Bytes of a literal looked for: a text with the whole literal has its
- * start too, and shorter literals keep the automaton small enough for
- * the cache (a few thousand states). */
+ * start too, and shorter literals keep the automaton small. */
 #define LIT_MAX 8
-/* States of the automaton, whose transitions are 16 bits: the top bit
- * says "literals end here". With more, the filter lets everything run. */
-#define STATES_MAX 0x7FFF
-#define HAS_OUT 0x8000
+/* States of the automaton are 16 bits; with more, the filter lets every
+ * pattern run. */
+#define STATES_MAX 0xFFFE
+#define NONE 0xFFFF
 
 /* Literals 0 and 1, whose presence defeats the folding (see above). */
 #define LIT_KELVIN "\xE2\x84\xAA"
@@ -57,6 +56,15 @@ struct node {
 	size_t nkids;
 	struct lit_mask *masks; /* owned; N_AND, N_OR: literals, once built */
 	size_t nmasks;
+	struct lit_mask *need;  /* owned; of a pattern's condition: a text it
+	                         * holds for has one of these literals */
+	size_t nneed;
+};
+
+/* Literal ids, while building. */
+struct lit_list {
+	int *v;              /* owned */
+	size_t n;
 };
 
 struct literal {
@@ -66,20 +74,31 @@ struct literal {
 
 struct dun_prefilter {
 	struct literal *lits;  /* owned */
-	size_t nlits;
+	size_t nlits, lits_cap;
 	int *slots;            /* owned; open hash of literal ids, -1 free */
 	size_t nslots;
 	struct node *nodes;    /* owned */
-	size_t nnodes;
-	/* the automaton, a DFA over byte classes */
-	unsigned char cls[256];
-	size_t ncls;
-	int32_t *delta;        /* owned; nstates * ncls, while building */
-	uint16_t *next;        /* owned; the same, with HAS_OUT; NULL if
-	                        * there are too many states */
-	int32_t *out;          /* owned; literal ending at a state, or -1 */
-	int32_t *dict;         /* owned; next state with an output, or 0 */
+	size_t nnodes, nodes_cap;
+	int *roots;            /* owned; the conditions of the patterns */
+	size_t nroots;
+	/*
+	 * The automaton: the trie of the literals with failure links, its
+	 * edges packed by state. Small enough to stay in the cache, which a
+	 * full transition table (states x bytes) does not: a text is short
+	 * and its every byte would be a miss.
+	 */
 	size_t nstates;
+	int usable;            /* built, and not too many states */
+	uint16_t *dense;       /* owned; the transitions of the root and of
+	                        * its children, for every byte: most steps */
+	size_t ndense;         /* states 0 to ndense - 1 */
+	uint32_t *edge_at;     /* owned; nstates + 1: a state's edges */
+	unsigned char *label;  /* owned; an edge's byte (folded) */
+	uint16_t *to;          /* owned; where an edge leads */
+	uint16_t *fail;        /* owned; the longest suffix that is a state */
+	int32_t *out;          /* owned; literal ending at a state, or -1 */
+	uint16_t *dict;        /* owned; next suffix with a literal, or 0 */
+	unsigned char *marked; /* owned; a literal ends here or at a suffix */
 };
 
 /* Everything a part of a pattern can match, or a condition on it. */
@@ -103,7 +122,7 @@ struct parser {
 	int bad;             /* syntax we do not know: always run */
 };
 
-/* --- literals and conditions ----------------------------------------------- */
+/* --- literals and conditions ---------------------------------------------- */
 
 static size_t
 lit_hash(const char *s, size_t len)
@@ -148,7 +167,11 @@ lit_intern(struct dun_prefilter *pf, const char *s, size_t len)
 		if (pf->lits[id].len == len && memcmp(pf->lits[id].s, s, len)
 		    == 0)
 			return id;
-	pf->lits = xreallocarray(pf->lits, pf->nlits + 1, sizeof(*pf->lits));
+	if (pf->nlits == pf->lits_cap) {
+		pf->lits_cap = pf->lits_cap ? 2 * pf->lits_cap : 64;
+		pf->lits = xreallocarray(pf->lits, pf->lits_cap,
+		    sizeof(*pf->lits));
+	}
 	pf->lits[pf->nlits].s = xstrndup(s, len);
 	pf->lits[pf->nlits].len = len;
 	pf->slots[j] = (int)pf->nlits;
@@ -160,8 +183,11 @@ node_new(struct dun_prefilter *pf, enum node_type type, int lit)
 {
 	struct node *n;
 
-	pf->nodes = xreallocarray(pf->nodes, pf->nnodes + 1,
-	    sizeof(*pf->nodes));
+	if (pf->nnodes == pf->nodes_cap) {
+		pf->nodes_cap = pf->nodes_cap ? 2 * pf->nodes_cap : 256;
+		pf->nodes = xreallocarray(pf->nodes, pf->nodes_cap,
+		    sizeof(*pf->nodes));
+	}
 	n = &pf->nodes[pf->nnodes];
 	memset(n, 0, sizeof(*n));
 	n->type = type;
@@ -205,7 +231,7 @@ cond_join(struct dun_prefilter *pf, enum node_type type, int a, int b)
 	return id;
 }
 
-/* --- what parts of a pattern match -------------------------------------- */
+/* --- what parts of a pattern match ---------------------------------------- */
 
 static void
 set_free(struct strset *set)
@@ -365,7 +391,7 @@ repeat(struct dun_prefilter *pf, struct info x, long min, long max)
 	return r;
 }
 
-/* --- the parser --------------------------------------------------------------- */
+/* --- the parser ----------------------------------------------------------- */
 
 static int
 is_alnum(unsigned c)
@@ -753,7 +779,7 @@ parse_alt(struct parser *ps)
 	return x;
 }
 
-/* --- the interface ------------------------------------------------------------ */
+/* --- the interface -------------------------------------------------------- */
 
 struct dun_prefilter *
 dun_prefilter_new(void)
@@ -777,14 +803,20 @@ dun_prefilter_free(struct dun_prefilter *pf)
 	for (i = 0; i < pf->nnodes; i++) {
 		free(pf->nodes[i].kids);
 		free(pf->nodes[i].masks);
+		free(pf->nodes[i].need);
 	}
+	free(pf->roots);
 	free(pf->lits);
 	free(pf->slots);
 	free(pf->nodes);
-	free(pf->delta);
-	free(pf->next);
+	free(pf->dense);
+	free(pf->edge_at);
+	free(pf->label);
+	free(pf->to);
+	free(pf->fail);
 	free(pf->out);
 	free(pf->dict);
+	free(pf->marked);
 	free(pf);
 }
 
@@ -794,6 +826,7 @@ dun_prefilter_add(struct dun_prefilter *pf, const char *pat, size_t len,
 {
 	struct parser ps;
 	struct info x;
+	int cond;
 
 	if (flags & DUN_PF_EXTENDED)
 		return DUN_PF_ALWAYS;
@@ -807,87 +840,12 @@ dun_prefilter_add(struct dun_prefilter *pf, const char *pat, size_t len,
 		set_free(&x.set);
 		return DUN_PF_ALWAYS;
 	}
-	return to_cond(pf, &x);
-}
-
-/* The byte classes: the bytes of the literals, ASCII letters folded. */
-static void
-build_classes(struct dun_prefilter *pf)
-{
-	size_t i, j;
-	int c;
-
-	memset(pf->cls, 0, sizeof(pf->cls));
-	pf->ncls = 1;
-	for (i = 0; i < pf->nlits; i++)
-		for (j = 0; j < pf->lits[i].len; j++) {
-			unsigned char b = (unsigned char)pf->lits[i].s[j];
-			if (pf->cls[b] == 0)
-				pf->cls[b] = (unsigned char)pf->ncls++;
-		}
-	for (c = 'A'; c <= 'Z'; c++)
-		pf->cls[c] = pf->cls[c + 32];
-}
-
-static void
-build_trie(struct dun_prefilter *pf)
-{
-	size_t i, j, cap = 1, k;
-	int32_t s, *t;
-
-	for (i = 0; i < pf->nlits; i++)
-		cap += pf->lits[i].len;
-	pf->delta = xreallocarray(NULL, cap * pf->ncls, sizeof(*pf->delta));
-	pf->out = xreallocarray(NULL, cap, sizeof(*pf->out));
-	pf->dict = xcalloc(cap, sizeof(*pf->dict));
-	for (k = 0; k < cap * pf->ncls; k++)
-		pf->delta[k] = -1;
-	for (k = 0; k < cap; k++)
-		pf->out[k] = -1;
-	pf->nstates = 1;
-	for (i = 0; i < pf->nlits; i++) {
-		for (s = 0, j = 0; j < pf->lits[i].len; j++) {
-			t = &pf->delta[(size_t)s * pf->ncls +
-			    pf->cls[(unsigned char)pf->lits[i].s[j]]];
-			if (*t < 0)
-				*t = (int32_t)pf->nstates++;
-			s = *t;
-		}
-		pf->out[s] = (int32_t)i;
+	if ((cond = to_cond(pf, &x)) != DUN_PF_ALWAYS) {
+		pf->roots = xreallocarray(pf->roots, pf->nroots + 1,
+		    sizeof(*pf->roots));
+		pf->roots[pf->nroots++] = cond;
 	}
-}
-
-/* Failure links folded into the transitions, breadth first. */
-static void
-build_links(struct dun_prefilter *pf)
-{
-	int32_t *queue, *fail, *row, s, t;
-	size_t head = 0, tail = 0, c;
-
-	queue = xreallocarray(NULL, pf->nstates, sizeof(*queue));
-	fail = xcalloc(pf->nstates, sizeof(*fail));
-	for (c = 0; c < pf->ncls; c++) {
-		if ((t = pf->delta[c]) < 0)
-			pf->delta[c] = 0;
-		else
-			queue[tail++] = t;
-	}
-	while (head < tail) {
-		s = queue[head++];
-		row = &pf->delta[(size_t)s * pf->ncls];
-		for (c = 0; c < pf->ncls; c++) {
-			int32_t via = pf->delta[(size_t)fail[s] * pf->ncls + c];
-			if ((t = row[c]) < 0) {
-				row[c] = via;
-				continue;
-			}
-			fail[t] = via;
-			pf->dict[t] = pf->out[via] >= 0 ? via : pf->dict[via];
-			queue[tail++] = t;
-		}
-	}
-	free(queue);
-	free(fail);
+	return cond;
 }
 
 /* The literal children of each node as masks: one test per word. */
@@ -922,33 +880,272 @@ build_masks(struct dun_prefilter *pf)
 	}
 }
 
-/* The transitions in 16 bits, with the mark of states with literals. */
 static void
-build_next(struct dun_prefilter *pf)
+list_add(struct lit_list *l, int lit)
 {
-	size_t k, n = pf->nstates * pf->ncls;
-	int32_t t;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = lit;
+}
 
-	if (pf->nstates > STATES_MAX)
-		return;
-	pf->next = xreallocarray(NULL, n, sizeof(*pf->next));
-	for (k = 0; k < n; k++) {
-		t = pf->delta[k];
-		pf->next[k] = (uint16_t)(t | (pf->out[t] >= 0 ||
-		    pf->dict[t] != 0 ? HAS_OUT : 0));
+/*
+ * Literals one of which every text that satisfies node id holds, into
+ * out: all those of an OR, one part's of an AND (its longest literal, or
+ * the shortest list of a child). 0 if there is no such list.
+ */
+static int
+needed(const struct dun_prefilter *pf, int id, struct lit_list *out)
+{
+	const struct node *n = &pf->nodes[id];
+	struct lit_list best = { NULL, 0 }, kid;
+	size_t i, bit;
+	int lit, found = 0;
+
+	if (n->type == N_LIT) {
+		list_add(out, n->lit);
+		return 1;
 	}
+	for (i = 0; i < n->nmasks; i++)
+		for (bit = 0; bit < 64; bit++) {
+			if (!(n->masks[i].bits >> bit & 1))
+				continue;
+			lit = (int)(n->masks[i].word * 64 + bit);
+			if (n->type == N_OR)
+				list_add(out, lit);
+			else if (!found || pf->lits[lit].len >
+			    pf->lits[best.v[0]].len) {
+				best.n = 0;
+				list_add(&best, lit);
+				found = 1;
+			}
+		}
+	for (i = 0; i < n->nkids && !(n->type == N_AND && found &&
+	    best.n == 1); i++) {
+		if (n->type == N_OR) {
+			if (!needed(pf, n->kids[i], out))
+				return 0;
+			continue;
+		}
+		kid.v = NULL;
+		kid.n = 0;
+		if (needed(pf, n->kids[i], &kid) && (!found || kid.n <
+		    best.n)) {
+			free(best.v);
+			best = kid;
+			found = 1;
+		} else
+			free(kid.v);
+	}
+	if (n->type == N_OR)
+		return 1;
+	for (i = 0; i < best.n; i++)
+		list_add(out, best.v[i]);
+	free(best.v);
+	return found;
+}
+
+/* For each pattern, the literals of which a text needs one: a test of a
+ * few words that turns most patterns down before their conditions. */
+static void
+build_needs(struct dun_prefilter *pf)
+{
+	struct lit_list l;
+	struct node *n;
+	size_t r, i, m;
+
+	for (r = 0; r < pf->nroots; r++) {
+		n = &pf->nodes[pf->roots[r]];
+		l.v = NULL;
+		l.n = 0;
+		if (n->need == NULL && needed(pf, pf->roots[r], &l))
+			for (i = 0; i < l.n; i++) {
+				size_t w = (size_t)l.v[i] / 64;
+				for (m = 0; m < n->nneed; m++)
+					if (n->need[m].word == w)
+						break;
+				if (m == n->nneed) {
+					n->need = xreallocarray(n->need, m + 1,
+					    sizeof(*n->need));
+					n->need[m].word = w;
+					n->need[m].bits = 0;
+					n->nneed++;
+				}
+				n->need[m].bits |= (uint64_t)1 <<
+				    (l.v[i] % 64);
+			}
+		free(l.v);
+	}
+}
+
+static int
+lit_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dun_prefilter *pf = arg;
+	const struct literal *x = &pf->lits[*(const size_t *)a];
+	const struct literal *y = &pf->lits[*(const size_t *)b];
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* States of the trie: its distinct prefixes, counted on sorted literals. */
+static size_t
+count_states(const struct dun_prefilter *pf)
+{
+	size_t *order, i, n = 1, common;
+	const struct literal *x, *prev = NULL;
+
+	order = xreallocarray(NULL, pf->nlits, sizeof(*order));
+	for (i = 0; i < pf->nlits; i++)
+		order[i] = i;
+	qsort_r(order, pf->nlits, sizeof(*order), lit_cmp, (void *)pf);
+	for (i = 0; i < pf->nlits; i++, prev = x) {
+		x = &pf->lits[order[i]];
+		for (common = 0; prev && common < prev->len &&
+		    common < x->len && prev->s[common] == x->s[common];
+		    common++)
+			;
+		n += x->len - common;
+	}
+	free(order);
+	return n;
+}
+
+static unsigned char
+fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* The child of state s by byte c (folded), or NONE. */
+static uint16_t
+step(const struct dun_prefilter *pf, uint16_t s, unsigned char c)
+{
+	uint32_t e;
+
+	for (e = pf->edge_at[s]; e < pf->edge_at[s + 1]; e++)
+		if (pf->label[e] == c)
+			return pf->to[e];
+	return NONE;
+}
+
+/* The trie, then its edges packed by state (states are numbered breadth
+ * first, so a state's children are its edges in order). */
+static void
+build_trie(struct dun_prefilter *pf)
+{
+	uint16_t *first, *sib, s, t;
+	unsigned char *lab;
+	uint16_t *queue;
+	size_t i, j, k, head = 0, tail = 0, e = 0;
+
+	first = xreallocarray(NULL, pf->nstates, sizeof(*first));
+	sib = xreallocarray(NULL, pf->nstates, sizeof(*sib));
+	lab = xcalloc(pf->nstates, 1);
+	for (k = 0; k < pf->nstates; k++)
+		first[k] = sib[k] = NONE;
+	pf->out = xreallocarray(NULL, pf->nstates, sizeof(*pf->out));
+	for (k = 0; k < pf->nstates; k++)
+		pf->out[k] = -1;
+	for (i = 0, k = 1; i < pf->nlits; i++) {
+		for (s = 0, j = 0; j < pf->lits[i].len; j++) {
+			unsigned char c = (unsigned char)pf->lits[i].s[j];
+			for (t = first[s]; t != NONE && lab[t] != c; t = sib[t])
+				;
+			if (t == NONE) {
+				t = (uint16_t)k++;
+				lab[t] = c;
+				sib[t] = first[s];
+				first[s] = t;
+			}
+			s = t;
+		}
+		pf->out[s] = (int32_t)i;
+	}
+	/* renumbered breadth first: old -> new in queue order */
+	pf->edge_at = xreallocarray(NULL, pf->nstates + 1,
+	    sizeof(*pf->edge_at));
+	pf->label = xreallocarray(NULL, pf->nstates, 1);
+	pf->to = xreallocarray(NULL, pf->nstates, sizeof(*pf->to));
+	queue = xreallocarray(NULL, pf->nstates, sizeof(*queue));
+	{
+		uint16_t *renum = xreallocarray(NULL, pf->nstates,
+		    sizeof(*renum));
+		int32_t *out = xreallocarray(NULL, pf->nstates, sizeof(*out));
+		queue[tail++] = 0;
+		renum[0] = 0;
+		while (head < tail) {
+			s = queue[head];
+			pf->edge_at[head] = (uint32_t)e;
+			out[head] = pf->out[s];
+			head++;
+			for (t = first[s]; t != NONE; t = sib[t]) {
+				renum[t] = (uint16_t)tail;
+				queue[tail++] = t;
+				pf->label[e] = lab[t];
+				pf->to[e++] = renum[t];
+			}
+		}
+		pf->edge_at[head] = (uint32_t)e;
+		free(pf->out);
+		pf->out = out;
+		free(renum);
+	}
+	free(queue);
+	free(first);
+	free(sib);
+	free(lab);
+}
+
+/* Failure links, breadth first (state order); the dense rows of the root
+ * and its children, whose failure is the root. */
+static void
+build_links(struct dun_prefilter *pf)
+{
+	uint16_t s, t, f;
+	uint32_t e;
+	int c;
+
+	pf->fail = xcalloc(pf->nstates, sizeof(*pf->fail));
+	pf->dict = xcalloc(pf->nstates, sizeof(*pf->dict));
+	pf->marked = xcalloc(pf->nstates, 1);
+	for (s = 0; s < pf->nstates; s++)
+		for (e = pf->edge_at[s]; e < pf->edge_at[s + 1]; e++) {
+			t = pf->to[e];
+			if (s == 0) {
+				pf->fail[t] = 0;
+				continue;
+			}
+			for (f = pf->fail[s]; f != 0 &&
+			    step(pf, f, pf->label[e]) == NONE; f = pf->fail[f])
+				;
+			f = step(pf, f, pf->label[e]);
+			pf->fail[t] = f == NONE ? 0 : f;
+			pf->dict[t] = pf->out[pf->fail[t]] >= 0 ? pf->fail[t] :
+			    pf->dict[pf->fail[t]];
+		}
+	for (s = 0; s < pf->nstates; s++)
+		pf->marked[s] = pf->out[s] >= 0 || pf->dict[s] != 0;
+	pf->ndense = 1 + (pf->edge_at[1] - pf->edge_at[0]);
+	pf->dense = xreallocarray(NULL, pf->ndense * 256, sizeof(*pf->dense));
+	for (s = 0; s < pf->ndense; s++)
+		for (c = 0; c < 256; c++) {
+			t = step(pf, s, fold((unsigned char)c));
+			pf->dense[s * 256 + c] = t != NONE ? t : s == 0 ? 0 :
+			    pf->dense[c];
+		}
 }
 
 void
 dun_prefilter_build(struct dun_prefilter *pf)
 {
 	build_masks(pf);
-	build_classes(pf);
+	build_needs(pf);
+	pf->nstates = count_states(pf);
+	if (pf->nstates > STATES_MAX)
+		return;
 	build_trie(pf);
 	build_links(pf);
-	build_next(pf);
-	free(pf->delta);
-	pf->delta = NULL;
+	pf->usable = 1;
 }
 
 void
@@ -979,23 +1176,31 @@ dun_prefilter_scan(const struct dun_prefilter *pf,
     struct dun_prefilter_hits *hits, const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
-	uint16_t state = 0;
-	int32_t t;
+	uint16_t state = 0, t;
 	size_t i;
 
 	memset(hits->bits, 0, hits->nwords * sizeof(*hits->bits));
-	if (pf->next == NULL) {
+	if (!pf->usable) {
 		hits->all = 1;
 		return;
 	}
 	for (i = 0; i < len; i++) {
-		state = pf->next[(size_t)(state & ~HAS_OUT) * pf->ncls +
-		    pf->cls[s[i]]];
-		if (!(state & HAS_OUT))
+		for (;;) {
+			if (state < pf->ndense) {
+				state = pf->dense[(size_t)state * 256 + s[i]];
+				break;
+			}
+			if ((t = step(pf, state, fold(s[i]))) != NONE) {
+				state = t;
+				break;
+			}
+			state = pf->fail[state];
+		}
+		if (!pf->marked[state])
 			continue;
 		/* the literals ending here: the state's, then its suffixes';
 		 * a literal already seen had its suffixes marked with it */
-		for (t = state & ~HAS_OUT; t != 0; t = pf->dict[t]) {
+		for (t = state; t != 0; t = pf->dict[t]) {
 			int lit = pf->out[t];
 			if (lit < 0)
 				continue;
@@ -1042,8 +1247,17 @@ int
 dun_prefilter_may_match(const struct dun_prefilter *pf,
     const struct dun_prefilter_hits *hits, int cond)
 {
+	const struct node *n;
+	size_t i;
+
 	if (cond == DUN_PF_ALWAYS || hits->all)
 		return 1;
+	n = &pf->nodes[cond];
+	for (i = 0; i < n->nneed; i++)
+		if (hits->bits[n->need[i].word] & n->need[i].bits)
+			break;
+	if (n->nneed && i == n->nneed)
+		return 0;
 	return eval(pf, hits, cond);
 }
 
@@ -1072,7 +1286,8 @@ describe(const struct dun_prefilter *pf, struct dun_buf *b, int id)
 			if (n->masks[i].bits >> bit & 1) {
 				if (k++)
 					dun_buf_add(b, sep, 3);
-				describe_lit(pf, b, n->masks[i].word * 64 + bit);
+				describe_lit(pf, b,
+				    n->masks[i].word * 64 + bit);
 			}
 	for (i = 0; i < n->nkids; i++) {
 		if (k++)

@@ -7,9 +7,6 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#ifdef DUN_H1_PROF
-#include <stdio.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,13 +146,9 @@ regex_init(void)
 		pcre2_jit_compile(regex[i], PCRE2_JIT_COMPLETE);
 	}
 	filter = dun_prefilter_new();
-	for (i = 0; i < RE_COUNT; i++) {
+	for (i = 0; i < RE_COUNT; i++)
 		filter_cond[i] = dun_prefilter_add(filter, patterns[i],
 		    strlen(patterns[i]), DUN_PF_CASELESS);
-#ifdef DUN_H1_PROF
-		{ char *d = dun_prefilter_describe(filter, filter_cond[i]); fprintf(stderr, "Q%d %s\n", i, d); free(d); }
-#endif
-	}
 	dun_prefilter_build(filter);
 	dun_prefilter_hits_init(&line_hits, filter);
 	mctx = pcre2_match_context_create(NULL);
@@ -182,12 +175,6 @@ re_match_scan(int which, const char *s, size_t len, int fresh)
 	}
 	if (!dun_prefilter_may_match(filter, &line_hits, filter_cond[which]))
 		return 0;
-#ifdef DUN_H1_PROF
-	{ static uint64_t cyc[RE_COUNT*2], calls[RE_COUNT*2], tot; uint64_t t0 = __builtin_ia32_rdtsc(); int rc = pcre2_match(regex[which], (PCRE2_SPTR)s, len, 0,
-	    PCRE2_NO_UTF_CHECK, mdata, mctx); int k = which * 2 + fresh; cyc[k] += __builtin_ia32_rdtsc() - t0; calls[k]++;
-	  if (++tot % 10000 == 0) { int j; for (j = 0; j < RE_COUNT*2; j++) fprintf(stderr, "QP %d %d %llu %llu\n", j/2, j%2, (unsigned long long)cyc[j], (unsigned long long)calls[j]); }
-	  return rc >= 0; }
-#endif
 	return pcre2_match(regex[which], (PCRE2_SPTR)s, len, 0,
 	    PCRE2_NO_UTF_CHECK, mdata, mctx) >= 0;
 }
@@ -454,12 +441,14 @@ dun_quote_strip(const char *text, const char *reminder_text)
 	if ((clean = dun__utf8_copy_if_valid(text, strlen(text), NULL)) ==
 	    NULL)
 		clean = dun_utf8_sanitize(text, strlen(text), NULL);
+	for (s = clean, k = 1; (s = strchr(s, '\n')) != NULL; s++)
+		k++;
+	v = xreallocarray(NULL, k, sizeof(*v));   /* one per line */
 	for (s = clean; ; ) {
 		char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);
 		if (len > 0 && s[len - 1] == '\r')
 			len--;
-		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n].s = s;
 		v[n].len = len;
 		n++;
