@@ -163,7 +163,7 @@ slow_ms=${BENCH_SLOW_MS:-20}
 slow_port=${BENCH_SLOW_PORT:-12528}
 python3 "$top/bench/slow_sink.py" "$slow_port" "$slow_ms" &
 slow_pid=$!
-trap 'kill $slow_pid 2>/dev/null; cleanup' EXIT
+trap 'kill $slow_pid 2>/dev/null || true; cleanup' EXIT
 sleep 0.5
 head -n $((slow_n + 1)) "$work/invoices.csv" >"$work/slow.csv"
 slow_rows=()
@@ -179,7 +179,7 @@ for conns in 1 4; do
 	t1=$(date +%s%N)
 	slow_rows+=("$conns $(sqlite3 "$db" "SELECT count(*) FROM message WHERE outbox_state = 'sent'") $(secs "$t0" "$t1")")
 done
-kill "$slow_pid" 2>/dev/null
+kill "$slow_pid" 2>/dev/null || true
 
 m_rate=$(rate "$msmtp_n" "$m_secs")
 s_rate=$(rate "$n" "$s_secs")

@@ -577,8 +577,9 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	}
 
 	if (pr->p && pr->p->auto_kind == DUN_AUTO_BOUNCE) {
+		/* The same rule ids as `dunmail classify` reports. */
 		cls_init(&pr->cls, DUN_CLASS_BOUNCE, pr->p->bounce_hard ?
-		    "parse:bounce_hard" : "parse:bounce_soft",
+		    "detect.bounce_hard" : "detect.bounce",
 		    pr->p->auto_evidence);
 		if ((rc = handle_bounce(ib, pr, row, now)) < 0)
 			return rc;
@@ -606,7 +607,7 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 		sender_is_contact(ib, pr->m.debtor_id, NULL, &pr->debtor);
 
 	if (pr->p && pr->p->auto_kind == DUN_AUTO_REPLY)
-		cls_init(&pr->cls, DUN_CLASS_AUTO_REPLY, "parse:auto_reply",
+		cls_init(&pr->cls, DUN_CLASS_AUTO_REPLY, "detect.auto_reply",
 		    pr->p->auto_evidence);
 	else if (pr->p && pr->p->auto_kind == DUN_AUTO_NONE &&
 	    pr->error == NULL) {
