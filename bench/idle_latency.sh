@@ -63,4 +63,5 @@ PY
 kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?
 pid=
-echo "poll --idle exited $rc after SIGTERM: $(tail -n 1 "$work/idle.log")"; [[ -n ${IDLE_LOG:-} ]] && cp "$work/idle.log" "$IDLE_LOG"
+echo "poll --idle exited $rc after SIGTERM: $(tail -n 1 "$work/idle.log")"
+if [[ -n ${IDLE_LOG:-} ]]; then cp "$work/idle.log" "$IDLE_LOG"; fi
