@@ -172,7 +172,10 @@ lit_intern(struct dun_prefilter *pf, const char *s, size_t len)
 		pf->lits = xreallocarray(pf->lits, pf->lits_cap,
 		    sizeof(*pf->lits));
 	}
-	pf->lits[pf->nlits].s = xstrndup(s, len);
+	/* Exactly len bytes: s runs on past them. */
+	pf->lits[pf->nlits].s = xmalloc(len + 1);
+	memcpy(pf->lits[pf->nlits].s, s, len);
+	pf->lits[pf->nlits].s[len] = '\0';
 	pf->lits[pf->nlits].len = len;
 	pf->slots[j] = (int)pf->nlits;
 	return (int)pf->nlits++;
@@ -254,7 +257,11 @@ set_add(struct strset *set, const char *s, size_t len)
 			return 0;
 	if (set->n == EXACT_MAX)
 		return -1;
-	set->s[set->n] = xstrndup(s, len);
+	/* s is not NUL-terminated (often a UTF-8 character in a small
+	 * buffer): copy exactly len bytes, never look past them. */
+	set->s[set->n] = xmalloc(len + 1);
+	memcpy(set->s[set->n], s, len);
+	set->s[set->n][len] = '\0';
 	set->len[set->n++] = len;
 	return 0;
 }
