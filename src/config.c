@@ -60,7 +60,7 @@ static const struct key keys[] = {
 	{ "smtp", "password_env", K_STR, OFF(smtp.secret.env), 0, 0, "" },
 	{ "smtp", "allow_plaintext_loopback", K_BOOL, OFF(smtp.allow_plaintext), 0, 0, "no" },
 	{ "smtp", "timeout", K_INT, OFF(smtp.timeout_s), 1, 3600, "60" },
-	{ "smtp", "connections", K_INT, OFF(smtp_connections), 1, 8, "1" },
+	{ "smtp", "connections", K_INT, OFF(smtp_connections), 1, 32, "1" },
 
 	{ "imap", "host", K_STR, OFF(imap.host), 0, 0, "127.0.0.1" },
 	{ "imap", "port", K_INT, OFF(imap.port), 1, 65535, "993" },

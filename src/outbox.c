@@ -565,6 +565,86 @@ copy_to_sent(struct dun_outbox *ob, struct dun_outbox_row *row,
 	}
 }
 
+/*
+ * Records what became of a send: rc and res from the transport, err and
+ * retry its error. Returns 0 when the row is settled for this run, or the
+ * error that should stop the run.
+ */
+static int
+settle(struct dun_outbox *ob, struct dun_outbox_row *row, int rc,
+    struct dun_smtp_result *res, const char *err, dun_retry_t retry,
+    const char *bytes, size_t len, dun_time_t now,
+    enum dun_outbox_state *state_out)
+{
+	size_t i;
+	int answered = 0;
+	int64_t wait;
+
+	if (rc == 0) {
+		dun_outbox__crash_point("replied");
+		if ((rc = record_sent(ob, row, res, now, "smtp")) < 0)
+			return rc;
+		*state_out = DUN_OUTBOX_SENT;
+		ob->stats.sent++;
+		log_info("sent %s (%s) to %zu recipient%s: %s",
+		    row->message_id, row->template, row->nrcpts,
+		    row->nrcpts == 1 ? "" : "s", row->smtp_reply);
+		dun_outbox__crash_point("sent");
+		copy_to_sent(ob, row, bytes, len);
+		return 0;
+	}
+	if (row->state == DUN_OUTBOX_PLANNED && res->data_ended == 0 &&
+	    (rc == DUN_ESTORE || rc == DUN_EIO))
+		/* Our own store failed before the end of data. */
+		return dun_error_set(rc, "%s", err);
+	for (i = 0; i < res->nrcpts; i++)
+		if (res->rcpts[i].code != 0)
+			answered = 1;
+	if (res->data_ended && res->code == 0) {
+		/* The end of data went out; the answer never came. */
+		*state_out = DUN_OUTBOX_UNKNOWN;
+		ob->stats.unknown++;
+		return record_settled(ob, row, DUN_OUTBOX_UNKNOWN, res, err,
+		    now);
+	}
+	if (!answered && (rc == DUN_ETLS || rc == DUN_ECONFIG ||
+	    (rc == DUN_EAUTH && retry == DUN_RETRY_FINAL))) {
+		/* Nothing can go to this server: the row waits, the run
+		 * stops and says why. */
+		dun_error_set(rc, "%s", err);
+		dun_error_set_retry(retry);
+		return rc;
+	}
+	if (retry == DUN_RETRY_TEMP || retry == DUN_RETRY_WAIT) {
+		wait = dun_outbox_backoff(&ob->cfg->policy, row->attempts);
+		if (wait < 0) {
+			char gave_up[REASON_CAP];
+			snprintf(gave_up, sizeof(gave_up), "gave up after %d "
+			    "attempts: %s", row->attempts, err);
+			rc = record_settled(ob, row, DUN_OUTBOX_FAILED, res,
+			    gave_up, now);
+			*state_out = DUN_OUTBOX_FAILED;
+			ob->stats.failed++;
+		} else {
+			rc = record_deferred(ob, row, res, err, wait, now);
+			*state_out = DUN_OUTBOX_PLANNED;
+			ob->stats.deferred++;
+			log_warnx("deferred %s (%s), attempt %d, retry in "
+			    "%llds: %s", row->message_id, row->template,
+			    row->attempts, (long long)wait, err);
+		}
+		if (rc == 0 && !answered) {
+			/* The server itself is unwell: stop this run. */
+			rc = dun_error_set(DUN_ENET, "%s", err);
+			dun_error_set_retry(retry);
+		}
+		return rc;
+	}
+	*state_out = DUN_OUTBOX_FAILED;
+	ob->stats.failed++;
+	return record_settled(ob, row, DUN_OUTBOX_FAILED, res, err, now);
+}
+
 static int outbox_send(struct dun_outbox *, int64_t,
     const struct dun_out_message *, dun_time_t, enum dun_outbox_state *);
 
@@ -596,10 +676,10 @@ outbox_send(struct dun_outbox *ob, int64_t id,
 	const char *bytes;
 	size_t len = 0, i;
 	dun_retry_t retry;
-	int rc, answered = 0;
-	int64_t wait;
+	int rc;
 
 	memset(&res, 0, sizeof(res));
+	err[0] = '\0';
 	*state_out = DUN_OUTBOX_PLANNED;
 	if ((rc = dun_store_outbox_get(ob->store, &row, id)) < 0)
 		return rc;
@@ -639,77 +719,128 @@ outbox_send(struct dun_outbox *ob, int64_t id,
 	row->attempts++;
 	rc = ob->tx->send(ob->tx->arg, &res, row->from, rcpts, row->nrcpts,
 	    bytes, len, commit_sending, &ctx);
-	if (rc == 0) {
-		dun_outbox__crash_point("replied");
-		if ((rc = record_sent(ob, row, &res, now, "smtp")) < 0)
-			goto cleanup;
-		*state_out = DUN_OUTBOX_SENT;
-		ob->stats.sent++;
-		log_info("sent %s (%s) to %zu recipient%s: %s",
-		    row->message_id, row->template, row->nrcpts,
-		    row->nrcpts == 1 ? "" : "s", row->smtp_reply);
-		dun_outbox__crash_point("sent");
-		copy_to_sent(ob, row, bytes, len);
-		goto cleanup;
-	}
-	if (row->state == DUN_OUTBOX_PLANNED && res.data_ended == 0 &&
-	    (rc == DUN_ESTORE || rc == DUN_EIO))
-		/* Our own store failed before the end of data. */
-		goto cleanup;
-	retry = dun_error_retry();
-	snprintf(err, sizeof(err), "%s", dun_error_last());
-	for (i = 0; i < res.nrcpts; i++)
-		if (res.rcpts[i].code != 0)
-			answered = 1;
-	if (res.data_ended && res.code == 0) {
-		/* The end of data went out; the answer never came. */
-		rc = record_settled(ob, row, DUN_OUTBOX_UNKNOWN, &res, err,
-		    now);
-		*state_out = DUN_OUTBOX_UNKNOWN;
-		ob->stats.unknown++;
-		goto cleanup;
-	}
-	if (!answered && (rc == DUN_ETLS || rc == DUN_ECONFIG ||
-	    (rc == DUN_EAUTH && retry == DUN_RETRY_FINAL))) {
-		/* Nothing can go to this server: the row waits, the run
-		 * stops and says why. */
-		dun_error_set(rc, "%s", err);
-		dun_error_set_retry(retry);
-		goto cleanup;
-	}
-	if (retry == DUN_RETRY_TEMP || retry == DUN_RETRY_WAIT) {
-		wait = dun_outbox_backoff(&ob->cfg->policy, row->attempts);
-		if (wait < 0) {
-			char gave_up[REASON_CAP];
-			snprintf(gave_up, sizeof(gave_up), "gave up after %d "
-			    "attempts: %s", row->attempts, err);
-			rc = record_settled(ob, row, DUN_OUTBOX_FAILED, &res,
-			    gave_up, now);
-			*state_out = DUN_OUTBOX_FAILED;
-			ob->stats.failed++;
-		} else {
-			rc = record_deferred(ob, row, &res, err, wait, now);
-			*state_out = DUN_OUTBOX_PLANNED;
-			ob->stats.deferred++;
-			log_warnx("deferred %s (%s), attempt %d, retry in "
-			    "%llds: %s", row->message_id, row->template,
-			    row->attempts, (long long)wait, err);
-		}
-		if (rc == 0 && !answered) {
-			/* The server itself is unwell: stop this run. */
-			rc = dun_error_set(DUN_ENET, "%s", err);
-			dun_error_set_retry(retry);
-		}
-		goto cleanup;
-	}
-	rc = record_settled(ob, row, DUN_OUTBOX_FAILED, &res, err, now);
-	*state_out = DUN_OUTBOX_FAILED;
-	ob->stats.failed++;
+	if (rc < 0) {
+		retry = dun_error_retry();
+		snprintf(err, sizeof(err), "%s", dun_error_last());
+	} else
+		retry = DUN_RETRY_NONE;
+	rc = settle(ob, row, rc, &res, err, retry, bytes, len, now,
+	    state_out);
 cleanup:
 	dun_smtp_result_free(&res);
 	free(rcpts);
 	free(data);
 	dun_outbox_row_free(row);
+	return rc;
+}
+
+struct group_ctx {
+	struct dun_outbox *ob;
+	dun_time_t now;
+};
+
+/* The group's one 'sending' commit, from inside the SMTP transfers,
+ * before any of their ends of data. */
+static int
+commit_sending_group(void *arg, struct dun_smtp_job **jobs, size_t n)
+{
+	struct group_ctx *g = arg;
+	struct dun_outbox *ob = g->ob;
+	size_t i;
+	int rc;
+
+	if ((rc = dun_store_begin(ob->store)) < 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++) {
+		struct dun_outbox_row *row = jobs[i]->arg;
+
+		row->state = DUN_OUTBOX_SENDING;
+		if ((rc = dun_store_outbox_update(ob->store, row)) == 0)
+			rc = trail_cases(ob, row, g->now, "sending", NULL,
+			    NULL);
+	}
+	if (rc < 0)
+		dun_store_rollback(ob->store);
+	else
+		rc = dun_store_commit(ob->store);
+	for (i = 0; i < n; i++) {
+		struct dun_outbox_row *row = jobs[i]->arg;
+
+		if (rc < 0)
+			row->state = DUN_OUTBOX_PLANNED;
+		else
+			dun_outbox__crash_point("sending");
+	}
+	return rc;
+}
+
+int
+dun_outbox_send_group(struct dun_outbox *ob, const int64_t *ids,
+    const struct dun_out_message *msgs, size_t n, dun_time_t now,
+    enum dun_outbox_state *states_out)
+{
+	struct dun_smtp_job jobs[DUN_SMTP_GROUP_MAX];
+	struct dun_outbox_row *rows[DUN_SMTP_GROUP_MAX];
+	const struct dun_out_message *of[DUN_SMTP_GROUP_MAX];
+	struct group_ctx g = { ob, now };
+	size_t i, j, k = 0;
+	int rc = 0, first = 0;
+
+	if (n > DUN_SMTP_GROUP_MAX || ob->tx->send_group == NULL)
+		return dun_error_set(DUN_EINVAL, "this transport cannot send "
+		    "%zu messages at once", n);
+	memset(jobs, 0, sizeof(jobs));
+	for (i = 0; i < n; i++) {
+		struct dun_outbox_row *row = NULL;
+		char **rcpts;
+
+		states_out[i] = DUN_OUTBOX_PLANNED;
+		if ((rc = dun_store_outbox_get(ob->store, &row, ids[i])) < 0)
+			goto cleanup;
+		if (row->state != DUN_OUTBOX_PLANNED ||
+		    strcmp(msgs[i].message_id, row->message_id) != 0 ||
+		    (int64_t)msgs[i].len != row->size) {
+			/* Not for sending now, or not these bytes: leave it
+			 * to the single path, which checks it again. */
+			states_out[i] = row->state;
+			dun_outbox_row_free(row);
+			continue;
+		}
+		rcpts = xcalloc(row->nrcpts + 1, sizeof(*rcpts));
+		for (j = 0; j < row->nrcpts; j++)
+			rcpts[j] = row->rcpts[j].address;
+		row->attempts++;
+		jobs[k].from = row->from;
+		jobs[k].rcpts = rcpts;
+		jobs[k].nrcpts = row->nrcpts;
+		jobs[k].data = msgs[i].data;
+		jobs[k].len = msgs[i].len;
+		jobs[k].arg = row;
+		of[k] = &msgs[i];
+		rows[k++] = row;
+	}
+	if (k == 0)
+		goto cleanup;
+	if ((rc = ob->tx->send_group(ob->tx->arg, jobs, k,
+	    commit_sending_group, &g)) < 0)
+		goto cleanup;
+	for (i = 0, j = 0; i < k; i++) {
+		/* states_out follows ids: find this row's slot. */
+		while (j < n && ids[j] != rows[i]->id)
+			j++;
+		rc = settle(ob, rows[i], jobs[i].rc, &jobs[i].res,
+		    jobs[i].error, jobs[i].retry, of[i]->data, of[i]->len,
+		    now, j < n ? &states_out[j] : &states_out[0]);
+		if (rc < 0 && first == 0)
+			first = rc;
+	}
+	rc = first;
+cleanup:
+	for (i = 0; i < k; i++) {
+		dun_smtp_result_free(&jobs[i].res);
+		free((void *)jobs[i].rcpts);
+		dun_outbox_row_free(rows[i]);
+	}
 	return rc;
 }
 
@@ -824,6 +955,8 @@ dun_outbox_copy_pending(struct dun_outbox *ob, dun_time_t now)
 struct outbox_net {
 	const struct dun_config *cfg; /* borrowed */
 	struct dun_smtp *smtp;        /* owned */
+	struct dun_smtp *conns[DUN_SMTP_GROUP_MAX]; /* owned; for groups */
+	struct dun_smtp_group *group; /* owned; their pool */
 	struct dun_imap *imap;        /* owned */
 };
 
@@ -841,6 +974,25 @@ net_send(void *arg, struct dun_smtp_result *res, const char *from,
 		return rc;
 	return dun_smtp_send(n->smtp, res, from, rcpts, nrcpts, data, len,
 	    commit, commit_arg);
+}
+
+static int
+net_send_group(void *arg, struct dun_smtp_job *jobs, size_t n,
+    dun_smtp_group_commit_fn commit, void *commit_arg)
+{
+	struct outbox_net *net = arg;
+	size_t i;
+	int rc;
+
+	if (net->group == NULL && (rc = dun_smtp_group_new(&net->group)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (net->conns[i] == NULL && (rc = dun_smtp_open(&net->conns[i],
+		    &net->cfg->smtp, net->cfg->msgid_domain)) < 0)
+			return rc;
+		jobs[i].smtp = net->conns[i];
+	}
+	return dun_smtp_send_group(net->group, jobs, n, commit, commit_arg);
 }
 
 static int
@@ -894,6 +1046,7 @@ dun_outbox_net_open(struct dun_outbox_transport *tx,
 	memset(tx, 0, sizeof(*tx));
 	n->cfg = cfg;
 	tx->send = net_send;
+	tx->send_group = net_send_group;
 	if (cfg->imap_sent && *cfg->imap_sent) {
 		tx->sent_append = net_sent_append;
 		tx->sent_find = net_sent_find;
@@ -906,10 +1059,14 @@ void
 dun_outbox_net_close(struct dun_outbox_transport *tx)
 {
 	struct outbox_net *n = tx->arg;
+	size_t i;
 
 	if (n == NULL)
 		return;
 	dun_smtp_close(n->smtp);
+	for (i = 0; i < DUN_SMTP_GROUP_MAX; i++)
+		dun_smtp_close(n->conns[i]);
+	dun_smtp_group_free(n->group);
 	if (n->imap)
 		dun_imap_close(n->imap);
 	free(n);

@@ -56,6 +56,19 @@ struct dun_smtp {
 	int in_auth;                  /* a 334 challenge is outstanding */
 	char line[LINE_CAP];          /* a reply line being assembled */
 	size_t linelen;
+	struct curl_slist *rcpt_list; /* owned while sending */
+	char *mail_from;              /* owned while sending */
+	size_t nrcpts;
+
+	/* In a group (dun_smtp_send_group): the upload stops before its
+	 * end of data until the group's commit says go. */
+	int grouped;
+	int held;                     /* paused at the last chunk */
+	int released;                 /* the group commit has run */
+};
+
+struct dun_smtp_group {
+	CURLM *multi;                 /* owned: the pool of connections */
 };
 
 static const char *const rcpt_status_names[] = {
@@ -304,7 +317,15 @@ read_cb(char *buf, size_t size, size_t nitems, void *arg)
 
 	if (n > want)
 		n = want;
-	if (s->off + n == s->len && before_end_of_data(s) < 0)
+	if (s->off + n == s->len && s->grouped && !s->released) {
+		/* Wait here for the group's one commit. */
+		s->held = 1;
+		return CURL_READFUNC_PAUSE;
+	}
+	if (s->off + n == s->len && s->grouped) {
+		if (s->commit_rc < 0)
+			return CURL_READFUNC_ABORT;
+	} else if (s->off + n == s->len && before_end_of_data(s) < 0)
 		return CURL_READFUNC_ABORT;
 	memcpy(buf, s->data + s->off, n);
 	s->off += n;
@@ -437,35 +458,37 @@ envelope_addr(char **out, const char *addr)
 	return 0;
 }
 
-int
-dun_smtp_send(struct dun_smtp *s, struct dun_smtp_result *res,
+/* Sets up one transaction on s; the transfer itself is the caller's. */
+static int
+send_begin(struct dun_smtp *s, struct dun_smtp_result *res,
     const char *from, char *const *rcpts, size_t nrcpts, const char *data,
     size_t len, dun_smtp_commit_fn commit, void *arg)
 {
-	struct curl_slist *list = NULL, *tmp;
-	char *mail_from = NULL, *a = NULL;
-	dun_retry_t retry = DUN_RETRY_NONE;
-	CURLcode cc;
-	size_t i, accepted = 0, deferred = 0;
-	int rc = 0, code;
+	struct curl_slist *tmp;
+	char *a = NULL;
+	size_t i;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->rcpts = xcalloc(nrcpts ? nrcpts : 1, sizeof(*res->rcpts));
 	res->nrcpts = nrcpts;
 	for (i = 0; i < nrcpts; i++)
 		res->rcpts[i].address = xstrdup(rcpts[i]);
+	s->rcpt_list = NULL;
+	s->mail_from = NULL;
+	s->nrcpts = nrcpts;
 	if (nrcpts == 0)
 		return dun_error_set(DUN_EINVAL, "no recipients");
-	if ((rc = envelope_addr(&mail_from, from)) < 0)
-		goto cleanup;
+	if ((rc = envelope_addr(&s->mail_from, from)) < 0)
+		return rc;
 	for (i = 0; i < nrcpts; i++) {
 		if ((rc = envelope_addr(&a, rcpts[i])) < 0)
-			goto cleanup;
-		tmp = curl_slist_append(list, a);
+			return rc;
+		tmp = curl_slist_append(s->rcpt_list, a);
 		free(a);
 		if (tmp == NULL)
 			fatalx("libcurl: out of memory");
-		list = tmp;
+		s->rcpt_list = tmp;
 	}
 	s->res = res;
 	s->data = data;
@@ -480,12 +503,27 @@ dun_smtp_send(struct dun_smtp *s, struct dun_smtp_result *res,
 	s->last_code = 0;
 	s->in_auth = 0;
 	s->linelen = 0;
+	s->held = s->released = 0;
 	s->errbuf[0] = '\0';
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, mail_from);
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, list);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, s->mail_from);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, s->rcpt_list);
 	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	cc = curl_easy_perform(s->curl);
+	return 0;
+}
+
+/* Reads the outcome of a transaction from libcurl's result and the
+ * replies seen, and releases what send_begin set up. */
+static int
+send_end(struct dun_smtp *s, struct dun_smtp_result *res, CURLcode cc,
+    int rc)
+{
+	dun_retry_t retry = DUN_RETRY_NONE;
+	size_t i, accepted = 0, deferred = 0, nrcpts = s->nrcpts;
+	int code;
+
 	s->res = NULL;
+	if (rc < 0)
+		goto cleanup;
 	for (i = 0; i < nrcpts; i++) {
 		if (res->rcpts[i].status == DUN_RCPT_ACCEPTED)
 			accepted++;
@@ -542,7 +580,151 @@ dun_smtp_send(struct dun_smtp *s, struct dun_smtp_result *res,
 cleanup:
 	s->data = NULL;
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(list);
-	free(mail_from);
+	curl_slist_free_all(s->rcpt_list);
+	s->rcpt_list = NULL;
+	free(s->mail_from);
+	s->mail_from = NULL;
 	return rc;
+}
+
+int
+dun_smtp_send(struct dun_smtp *s, struct dun_smtp_result *res,
+    const char *from, char *const *rcpts, size_t nrcpts, const char *data,
+    size_t len, dun_smtp_commit_fn commit, void *arg)
+{
+	CURLcode cc = CURLE_OK;
+	int rc;
+
+	s->grouped = 0;
+	if ((rc = send_begin(s, res, from, rcpts, nrcpts, data, len, commit,
+	    arg)) == 0)
+		cc = curl_easy_perform(s->curl);
+	return send_end(s, res, cc, rc);
+}
+
+int
+dun_smtp_group_new(struct dun_smtp_group **out)
+{
+	struct dun_smtp_group *g = xcalloc(1, sizeof(*g));
+
+	if ((g->multi = curl_multi_init()) == NULL)
+		fatalx("libcurl: out of memory");
+	*out = g;
+	return 0;
+}
+
+void
+dun_smtp_group_free(struct dun_smtp_group *g)
+{
+	if (g == NULL)
+		return;
+	curl_multi_cleanup(g->multi);
+	free(g);
+}
+
+/* Every job still transferring is held at its end of data: run the
+ * group's commit once for all of them, then let them go on. */
+static void
+group_release(struct dun_smtp_job *jobs, size_t n,
+    dun_smtp_group_commit_fn commit, void *arg)
+{
+	struct dun_smtp_job *held[DUN_SMTP_GROUP_MAX];
+	size_t i, k = 0;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (jobs[i].smtp->held && !jobs[i].smtp->released)
+			held[k++] = &jobs[i];
+	if (k == 0)
+		return;
+	rc = commit(arg, held, k);
+	for (i = 0; i < k; i++) {
+		struct dun_smtp *s = held[i]->smtp;
+
+		s->released = 1;
+		s->eof_seen = 1;
+		if (rc < 0) {
+			s->commit_rc = rc;
+			snprintf(held[i]->error, sizeof(held[i]->error), "%s",
+			    dun_error_last());
+		} else {
+			s->res->data_ended = 1;
+			pending_push(s, CMD_EOD, 0);
+		}
+		curl_easy_pause(s->curl, CURLPAUSE_CONT);
+	}
+}
+
+int
+dun_smtp_send_group(struct dun_smtp_group *g, struct dun_smtp_job *jobs,
+    size_t n, dun_smtp_group_commit_fn commit, void *arg)
+{
+	CURLcode ccs[DUN_SMTP_GROUP_MAX];
+	int begun[DUN_SMTP_GROUP_MAX], done[DUN_SMTP_GROUP_MAX];
+	size_t i, left = 0;
+	int running = 0;
+
+	if (n > DUN_SMTP_GROUP_MAX)
+		return dun_error_set(DUN_EINVAL, "at most %d messages in a "
+		    "group", DUN_SMTP_GROUP_MAX);
+	for (i = 0; i < n; i++) {
+		struct dun_smtp *s = jobs[i].smtp;
+
+		ccs[i] = CURLE_OK;
+		done[i] = 1;
+		jobs[i].error[0] = '\0';
+		s->grouped = 1;
+		jobs[i].rc = send_begin(s, &jobs[i].res, jobs[i].from,
+		    jobs[i].rcpts, jobs[i].nrcpts, jobs[i].data, jobs[i].len,
+		    NULL, NULL);
+		if ((begun[i] = jobs[i].rc == 0)) {
+			curl_multi_add_handle(g->multi, s->curl);
+			done[i] = 0;
+			left++;
+		}
+	}
+	while (left > 0) {
+		CURLMsg *m;
+		int q, active = 0;
+
+		curl_multi_perform(g->multi, &running);
+		while ((m = curl_multi_info_read(g->multi, &q)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			for (i = 0; i < n; i++) {
+				if (!begun[i] || done[i] ||
+				    jobs[i].smtp->curl != m->easy_handle)
+					continue;
+				ccs[i] = m->data.result;
+				done[i] = 1;
+				left--;
+				curl_multi_remove_handle(g->multi,
+				    jobs[i].smtp->curl);
+				break;
+			}
+		}
+		for (i = 0; i < n; i++)
+			if (!done[i] && !(jobs[i].smtp->held &&
+			    !jobs[i].smtp->released))
+				active++;
+		if (left > 0 && active == 0) {
+			/* Everyone left is waiting at its end of data. */
+			group_release(jobs, n, commit, arg);
+			continue;
+		}
+		if (left > 0)
+			curl_multi_poll(g->multi, NULL, 0, 1000, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		struct dun_smtp *s = jobs[i].smtp;
+
+		jobs[i].rc = send_end(s, &jobs[i].res, ccs[i], jobs[i].rc);
+		jobs[i].retry = jobs[i].rc < 0 ? dun_error_retry() :
+		    DUN_RETRY_NONE;
+		if (jobs[i].rc < 0 && jobs[i].error[0] == '\0')
+			snprintf(jobs[i].error, sizeof(jobs[i].error), "%s",
+			    dun_error_last());
+		s->grouped = 0;
+	}
+	return 0;
 }

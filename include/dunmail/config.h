@@ -106,7 +106,7 @@ struct dun_config {
 	char *operator_name;  /* owned; who runs resolve, default $USER */
 
 	struct dun_server smtp;
-	int smtp_connections; /* sending processes, each with a connection */
+	int smtp_connections; /* in all, spread over up to one process per CPU */
 	struct dun_server imap;
 	char *imap_mailbox;   /* owned; watched folder, INBOX */
 	char *imap_folder_root; /* owned; Dunning */

@@ -40,6 +40,11 @@ struct dun_outbox_transport {
 	int (*send)(void *arg, struct dun_smtp_result *res, const char *from,
 	    char *const *rcpts, size_t nrcpts, const char *data, size_t len,
 	    dun_smtp_commit_fn commit, void *commit_arg);
+	/* Several messages on several connections with one commit
+	 * (dun_smtp_send_group); NULL if the transport sends one at a
+	 * time. */
+	int (*send_group)(void *arg, struct dun_smtp_job *jobs, size_t n,
+	    dun_smtp_group_commit_fn commit, void *commit_arg);
 	/* The Sent folder; both NULL when there is none. */
 	int (*sent_append)(void *arg, const char *data, size_t len);
 	int (*sent_find)(void *arg, const char *message_id, int *found);
@@ -85,6 +90,16 @@ int dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
 int dun_outbox_send_planned(struct dun_outbox *ob, int64_t id,
 	const struct dun_out_message *msg, dun_time_t now,
 	enum dun_outbox_state *state_out);
+/*
+ * Rows just planned from msgs[0..n-1] in this process, sent at once on
+ * the transport's connections (at most DUN_SMTP_GROUP_MAX), with one
+ * durable 'sending' commit for all of them right before their ends of
+ * data. Each row ends as dun_outbox_send would leave it (states_out[i]).
+ * Returns 0, or the first error that should stop the run.
+ */
+int dun_outbox_send_group(struct dun_outbox *ob, const int64_t *ids,
+	const struct dun_out_message *msgs, size_t n, dun_time_t now,
+	enum dun_outbox_state *states_out);
 
 /* After a crash: each row left in 'sending' becomes sent (its
  * Message-ID is in the Sent folder) or unknown (handed to a person). */

@@ -66,6 +66,41 @@ int dun_smtp_send(struct dun_smtp *smtp, struct dun_smtp_result *res,
 	const char *from, char *const *rcpts, size_t nrcpts,
 	const char *data, size_t len, dun_smtp_commit_fn commit, void *arg);
 
+/*
+ * Several messages at once, each on a connection of its own, with one
+ * commit for all of them: every upload stops right before its end of
+ * data; when all are there (or finished early, refused), commit runs once
+ * with the waiting jobs, and a negative return aborts them all, as the
+ * single-message commit does. Then every end of data goes out. This is
+ * group commit: one durable 'sending' for n messages, the same guarantee.
+ * The connections are pooled in the group (a libcurl multi handle).
+ * Fills each job's outcome as dun_smtp_send would return it.
+ */
+#define DUN_SMTP_GROUP_MAX 16
+
+struct dun_smtp_job {
+	struct dun_smtp *smtp;        /* its connection, not shared */
+	const char *from;
+	char *const *rcpts;
+	size_t nrcpts;
+	const char *data;
+	size_t len;
+	void *arg;                    /* the caller's */
+	struct dun_smtp_result res;   /* out; the caller frees it */
+	int rc;                       /* out: as dun_smtp_send returns */
+	dun_retry_t retry;            /* out: the error's retry class */
+	char error[512];              /* out: the error's message */
+};
+
+typedef int (*dun_smtp_group_commit_fn)(void *arg, struct dun_smtp_job **jobs,
+	size_t n);
+
+struct dun_smtp_group;
+int dun_smtp_group_new(struct dun_smtp_group **out);
+void dun_smtp_group_free(struct dun_smtp_group *g);
+int dun_smtp_send_group(struct dun_smtp_group *g, struct dun_smtp_job *jobs,
+	size_t n, dun_smtp_group_commit_fn commit, void *arg);
+
 /* Retry class of an SMTP reply code: 2xx/3xx NONE, 4xx TEMP, else FINAL. */
 dun_retry_t dun_smtp_reply_class(int code);
 

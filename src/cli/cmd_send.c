@@ -21,6 +21,7 @@
 
 #define STALE_AFTER (24 * 3600) /* a planned row older than this is re-planned */
 #define SEND_GROUP 16 /* messages planned per transaction, then sent */
+#define WORKERS_MAX 8 /* sending processes, the run's own included */
 
 struct send_run {
 	struct cli_ctx *ctx;
@@ -201,6 +202,35 @@ retry_row(struct send_run *run, const struct dun_outbox_row *row)
 }
 
 /*
+ * [smtp] connections is the total: up to one process per CPU (at most
+ * WORKERS_MAX, and only with two connections or more each), each with
+ * its share of the connections.
+ */
+static int
+send_processes(const struct dun_config *cfg)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int procs = cfg->smtp_connections / 2;
+
+	if (cpus > 0 && procs > cpus)
+		procs = (int)cpus;
+	if (procs > WORKERS_MAX)
+		procs = WORKERS_MAX;
+	return procs < 1 ? 1 : procs;
+}
+
+static size_t
+send_connections(const struct send_run *run)
+{
+	int conns = run->ctx->cfg->smtp_connections / (run->shares > 1 ?
+	    run->shares : 1);
+
+	if (conns > DUN_SMTP_GROUP_MAX)
+		conns = DUN_SMTP_GROUP_MAX;
+	return conns < 1 ? 1 : (size_t)conns;
+}
+
+/*
  * Decides one due batch: drops cases the outbox still owns, checks the
  * stop conditions again and renders the message. Returns 1 with msg
  * filled when it should go, 0 when it should not (the reason is on the
@@ -297,6 +327,44 @@ still_due(struct send_run *run, struct dun_out_batch *batch)
 }
 
 /*
+ * The planned messages of a group, conns at a time, each on its own
+ * connection, with one durable 'sending' commit per round
+ * (dun_outbox_send_group).
+ */
+static int
+send_parallel(struct send_run *run, struct dun_out_batch **of,
+    const struct dun_out_message *msgs, const int64_t *ids,
+    const int *planned, size_t k, size_t conns)
+{
+	struct dun_out_message round[DUN_SMTP_GROUP_MAX];
+	struct dun_out_batch *whose[DUN_SMTP_GROUP_MAX];
+	enum dun_outbox_state states[DUN_SMTP_GROUP_MAX];
+	int64_t rids[DUN_SMTP_GROUP_MAX];
+	size_t i = 0, m, j;
+	int rc = 0;
+
+	if (conns > DUN_SMTP_GROUP_MAX)
+		conns = DUN_SMTP_GROUP_MAX;
+	while (i < k && run->stop_rc == 0) {
+		for (m = 0; i < k && m < conns; i++) {
+			if (!planned[i])
+				continue;
+			round[m] = msgs[i];
+			whose[m] = of[i];
+			rids[m++] = ids[i];
+		}
+		if (m == 0)
+			break;
+		rc = stop_on(run, dun_outbox_send_group(&run->ob, rids, round,
+		    m, run->ctx->now, states));
+		for (j = 0; j < m; j++)
+			if (states[j] == DUN_OUTBOX_SENT)
+				print_message(run, "sent", whose[j], &round[j]);
+	}
+	return rc;
+}
+
+/*
  * Up to SEND_GROUP due batches: checked and rendered without holding the
  * store's write lock (rendering is most of the CPU, and another sending
  * process may want the lock meanwhile), then checked again and planned
@@ -314,7 +382,7 @@ send_group(struct send_run *run, struct dun_out_batch *batches, size_t n)
 	enum dun_outbox_state state;
 	int64_t ids[SEND_GROUP];
 	int planned[SEND_GROUP];
-	size_t i, k = 0;
+	size_t i, k = 0, conns = send_connections(run);
 	int rc = 0;
 
 	for (i = 0; i < n && k < SEND_GROUP; i++) {
@@ -341,6 +409,10 @@ send_group(struct send_run *run, struct dun_out_batch *batches, size_t n)
 	}
 	if ((rc = dun_store_commit(ctx->store)) < 0)
 		goto cleanup;
+	if (conns > 1 && run->ob.tx->send_group) {
+		rc = send_parallel(run, of, msgs, ids, planned, k, conns);
+		goto cleanup;
+	}
 	for (i = 0; i < k && run->stop_rc == 0; i++) {
 		if (!planned[i])
 			continue;
@@ -384,7 +456,6 @@ run_retries(struct send_run *run)
  * settle crash leftovers or retries (the run did that before starting
  * it) and reports its counts on a pipe.
  */
-#define WORKERS_MAX 8
 
 /* The run's lock on the store's sending, kept by its workers too. */
 static int send_lock_fd = -1;
@@ -566,7 +637,7 @@ run_due(struct send_run *run)
 	struct dun_out_batches due;
 	struct workers w;
 	size_t i, n;
-	int rc;
+	int rc, procs;
 
 	memset(&due, 0, sizeof(due));
 	memset(&w, 0, sizeof(w));
@@ -574,11 +645,11 @@ run_due(struct send_run *run)
 	    run->ctx->now, &due)) < 0)
 		return rc;
 	n = due.count;
-	if (run->shares == 0 && !run->dry_run &&
-	    run->ctx->cfg->smtp_connections > 1 && n > SEND_GROUP) {
-		/* Enough for more than one connection: the other shares go
+	if (run->shares == 0 && !run->dry_run && n > SEND_GROUP &&
+	    (procs = send_processes(run->ctx->cfg)) > 1) {
+		/* Enough for more than one process: the other shares go
 		 * to workers, this process keeps share 0. */
-		run->shares = run->ctx->cfg->smtp_connections;
+		run->shares = procs;
 		run->share = 0;
 		workers_start(&w, run);
 	}

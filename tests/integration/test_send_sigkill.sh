@@ -9,6 +9,8 @@
 #
 #   bash tests/integration/test_send_sigkill.sh   (needs root; DUNMAIL=binary)
 #   SANDBOX_REUSE=1 SIGKILL_RANDOM=20 ...          knobs
+#   SIGKILL_CONNECTIONS=4 ...                      [smtp] connections: worker
+#                                                  processes and group commit
 #
 # Prints the counts, then "N passed, M failed".
 set -uo pipefail
@@ -22,6 +24,10 @@ maildir_ids >"$WORK/before.txt" # a reused sandbox has older mail
 dir=$WORK/store
 make_config "$dir"
 conf=$dir/dunmail.conf
+if [[ -n ${SIGKILL_CONNECTIONS:-} ]]; then
+    sed -i "s/^\[smtp\]$/[smtp]\nconnections = $SIGKILL_CONNECTIONS/" "$conf"
+    grep -q "^connections = $SIGKILL_CONNECTIONS$" "$conf" || { fail "set connections"; finish; }
+fi
 dm() { "$DUNMAIL" -c "$conf" "$@"; }
 
 # 40 debtors, one invoice each, due Monday 2026-11-16, London time: the
@@ -68,12 +74,17 @@ for day in 2026-11-09 2026-11-16 2026-11-19 2026-11-26 2026-12-16; do
         [[ $rc -eq 99 ]] && hook_kills=$((hook_kills + 1))
     done
     # A temporary failure is retried after its backoff: step the clock.
+    locked=0
     for ((k = 0; ; k++)); do
         iterations=$((iterations + 1))
         rc=0
         DUNMAIL_NOW=$(date -u -d "$day 12:00 UTC + $((k * 20)) minutes" +%Y-%m-%dT%H:%M:%SZ) \
             dm send >/dev/null 2>"$WORK/last.err" || rc=$?
         [[ $rc -eq 0 ]] && break
+        # 75 with the lock taken: workers of a killed run still finishing.
+        if [[ $rc -eq 75 ]] && grep -q "is locked" "$WORK/last.err" && ((locked++ < 50)); then
+            k=$((k - 1)); sleep 0.2; continue
+        fi
         echo "# $day run $k: exit $rc: $(tail -1 "$WORK/last.err")"
         [[ $k -ge 8 ]] && { fail "a clean run completes on $day (exit $rc)"; break; }
     done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `[smtp] connections = 3`: one `dunmail send` run splits 60 due reminders
-# over three processes and connections to Postfix's smtp-sink, which dumps
-# every message it accepts. Each reminder must arrive exactly once, the
+# `[smtp] connections = 6`: one `dunmail send` run spreads 60 due
+# reminders over up to one process per CPU (at most three here), each
+# sending on its share of the six connections with one 'sending' commit
+# per round, to Postfix's smtp-sink, which dumps every message it accepts. Each reminder must arrive exactly once, the
 # outbox must say sent for all of them, the counts the run prints must
 # add up over its workers, and the trail must verify. Then, on a second
 # store, every process of the run dies mid-send (the crash hook, after
@@ -51,7 +52,7 @@ host = 127.0.0.1
 port = $port
 tls = none
 allow_plaintext_loopback = yes
-connections = 3
+connections = 6
 [imap]
 sent_folder =
 CONF
@@ -74,8 +75,11 @@ check "the sink got $n messages" test "$(printf '%s\n' "$got" | grep -c .)" = "$
 check "no Message-ID twice" test -z "$(printf '%s\n' "$got" | uniq -d)"
 check "every debtor got one" test "$(grep -h '^X-Rcpt-Args:' "$work"/dump/* 2>/dev/null | sort -u | wc -l)" = "$n"
 check "outbox: all sent" test "$(sqlite3 "$work/d.db" "SELECT count(*) FROM message WHERE direction = 'out' AND outbox_state = 'sent'")" = "$n"
-check "two workers took their shares" test "$(grep -c 'send: worker [12]/3: ' "$work/err")" = 2
-check "the shares add up" test "$(sed -n 's/.*send: \(worker\|run\) [0-9]\/3: \([0-9]*\) due.*/\2/p' "$work/err" | paste -sd+ | bc)" = "$n"
+procs=$(nproc); [ "$procs" -gt 3 ] && procs=3
+if [ "$procs" -gt 1 ]; then
+	check "$((procs - 1)) workers took their shares" test "$(grep -c "send: worker [0-9]/$procs: " "$work/err")" = "$((procs - 1))"
+	check "the shares add up" test "$(sed -n "s/.*send: \(worker\|run\) [0-9]\/$procs: \([0-9]*\) due.*/\2/p" "$work/err" | paste -sd+ | bc)" = "$n"
+fi
 check "trail verifies" dm verify >/dev/null
 rc=0
 dm send --now 2026-11-16T12:30:00Z >"$work/out2" 2>&1 || rc=$?
