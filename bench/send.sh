@@ -2,7 +2,7 @@
 # Sending benchmark: 2,000 reminders, each with a ~60 KB PDF, to Postfix's
 # smtp-sink on loopback, through the whole of `dunmail send` (scheduler,
 # templates, MIME, outbox commits with fsync, SMTP), on one connection and
-# on two ([smtp] connections; BENCH_CONNECTIONS, default "1 2") -- against
+# on eight ([smtp] connections; BENCH_CONNECTIONS, default "1 8") -- against
 # msmtp (one process per message, the same message bytes) and smtp-source
 # (the sink's own load generator, 20 sessions in parallel).
 #
@@ -98,11 +98,12 @@ rate() { python3 -c "import sys; n,s=float(sys.argv[1]),float(sys.argv[2]); prin
 secs() { python3 -c "import sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) / 1e9:.2f}')" "$@"; }
 
 # dunmail, once per connection count, each on a fresh copy of the store
-# as imported: [smtp] connections = 1 (one process) and 2 (this machine
-# has 2 cores; smtp-source below uses 20 sessions).
+# as imported: [smtp] connections = 1 (one process, one connection) and 8
+# (on 2 CPUs: two processes of four connections each, one 'sending'
+# commit per round of four; smtp-source below uses 20 sessions).
 cp "$work/bench.db" "$work/fresh.db"
 d_rows=()
-conns_list=${BENCH_CONNECTIONS:-1 2}
+conns_list=${BENCH_CONNECTIONS:-1 8}
 for conns in $conns_list; do
 	db=$work/bench-$conns.db
 	cp "$work/fresh.db" "$db"
@@ -167,7 +168,7 @@ trap 'kill $slow_pid 2>/dev/null || true; cleanup' EXIT
 sleep 0.5
 head -n $((slow_n + 1)) "$work/invoices.csv" >"$work/slow.csv"
 slow_rows=()
-for conns in 1 4; do
+for conns in 1 8; do
 	db=$work/slow-$conns.db
 	sed -e "s#^path = .*#path = $db#" -e "s#^port = .*#port = $slow_port#" \
 		-e "s#^\[smtp\]#[smtp]\nconnections = $conns#" "$work/dunmail.conf" >"$work/slow-$conns.conf"

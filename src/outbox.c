@@ -774,6 +774,35 @@ commit_sending_group(void *arg, struct dun_smtp_job **jobs, size_t n)
 	return rc;
 }
 
+/* The sent rows of a group: one transaction, committed without waiting
+ * for the disk (they are all durably 'sending' already). */
+static int
+record_sent_group(struct dun_outbox *ob, struct dun_outbox_row **rows,
+    struct dun_smtp_job *jobs, size_t k, dun_time_t now)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < k; i++)
+		if (jobs[i].rc == 0)
+			dun_outbox__crash_point("replied");
+	if ((rc = dun_store_set_relaxed(ob->store, 1)) < 0)
+		return rc;
+	if ((rc = dun_store_begin(ob->store)) == 0) {
+		for (i = 0; i < k && rc == 0; i++)
+			if (jobs[i].rc == 0)
+				rc = record_sent(ob, rows[i], &jobs[i].res,
+				    now, "smtp");
+		if (rc < 0)
+			dun_store_rollback(ob->store);
+		else
+			rc = dun_store_commit(ob->store);
+	}
+	if (dun_store_set_relaxed(ob->store, 0) < 0 && rc == 0)
+		rc = DUN_ESTORE;
+	return rc;
+}
+
 int
 dun_outbox_send_group(struct dun_outbox *ob, const int64_t *ids,
     const struct dun_out_message *msgs, size_t n, dun_time_t now,
@@ -824,13 +853,31 @@ dun_outbox_send_group(struct dun_outbox *ob, const int64_t *ids,
 	if ((rc = ob->tx->send_group(ob->tx->arg, jobs, k,
 	    commit_sending_group, &g)) < 0)
 		goto cleanup;
+	/* The accepted ones are recorded in one transaction, without
+	 * waiting for the disk, as record_sent does for one. */
+	if ((first = record_sent_group(ob, rows, jobs, k, now)) < 0)
+		goto cleanup;
 	for (i = 0, j = 0; i < k; i++) {
+		enum dun_outbox_state *st;
+
 		/* states_out follows ids: find this row's slot. */
 		while (j < n && ids[j] != rows[i]->id)
 			j++;
+		st = j < n ? &states_out[j] : &states_out[0];
+		if (jobs[i].rc == 0) {
+			*st = DUN_OUTBOX_SENT;
+			ob->stats.sent++;
+			log_info("sent %s (%s) to %zu recipient%s: %s",
+			    rows[i]->message_id, rows[i]->template,
+			    rows[i]->nrcpts, rows[i]->nrcpts == 1 ? "" : "s",
+			    rows[i]->smtp_reply);
+			dun_outbox__crash_point("sent");
+			copy_to_sent(ob, rows[i], of[i]->data, of[i]->len);
+			continue;
+		}
 		rc = settle(ob, rows[i], jobs[i].rc, &jobs[i].res,
 		    jobs[i].error, jobs[i].retry, of[i]->data, of[i]->len,
-		    now, j < n ? &states_out[j] : &states_out[0]);
+		    now, st);
 		if (rc < 0 && first == 0)
 			first = rc;
 	}
