@@ -167,8 +167,10 @@ serve(int fd, int drop_after_dot, int *queued)
 	(void)used;
 }
 
+/* concurrent: each connection served by a process of its own, as a
+ * group of connections needs; else one after the other. */
 static void
-fake_start(struct fake_server *fs, int drop_after_dot)
+fake_start_mode(struct fake_server *fs, int drop_after_dot, int concurrent)
 {
 	struct sockaddr_in sa;
 	socklen_t slen = sizeof(sa);
@@ -195,7 +197,12 @@ fake_start(struct fake_server *fs, int drop_after_dot)
 				_exit(1);
 			if (write(pfd[1], "c", 1) < 0)
 				_exit(1);
-			serve(fd, drop_after_dot, &queued);
+			if (concurrent && fork() == 0) {
+				close(lfd);
+				serve(fd, drop_after_dot, &queued);
+				_exit(0);
+			} else if (!concurrent)
+				serve(fd, drop_after_dot, &queued);
 			close(fd);
 		}
 	}
@@ -204,6 +211,12 @@ fake_start(struct fake_server *fs, int drop_after_dot)
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	fs->count_fd = pfd[0];
 	fs->connections = 0;
+}
+
+static void
+fake_start(struct fake_server *fs, int drop_after_dot)
+{
+	fake_start_mode(fs, drop_after_dot, 0);
 }
 
 static int
@@ -482,6 +495,104 @@ test_smtp__sandbox_tls(void **state)
 	assert_int_equal(commits, 3);
 }
 
+static int group_commits;
+static size_t group_sizes;
+
+static int
+count_group(void *arg, struct dun_smtp_job **jobs, size_t n)
+{
+	size_t i;
+
+	(void)arg;
+	group_commits++;
+	group_sizes += n;
+	/* Nothing of the round may have ended yet. */
+	for (i = 0; i < n; i++)
+		assert_int_equal(jobs[i]->res.data_ended, 0);
+	return 0;
+}
+
+static int
+refuse_group(void *arg, struct dun_smtp_job **jobs, size_t n)
+{
+	(void)arg;
+	(void)jobs;
+	group_commits++;
+	group_sizes += n;
+	return dun_error_set(DUN_ESTORE, "disk full (test)");
+}
+
+/* Three messages on three connections: the one whose only recipient is
+ * refused ends early; the other two wait at their ends of data for one
+ * commit, then are accepted. When that commit fails, no end of data goes
+ * out at all. */
+static void
+test_smtp__group_commit(void **state)
+{
+	struct fake_server fs;
+	struct dun_server srv;
+	struct dun_smtp *conns[3];
+	struct dun_smtp_group *g;
+	struct dun_smtp_job jobs[3];
+	char *good[] = { "a@buyer.test" }, *bad[] = { "bad@buyer.test" };
+	size_t i;
+
+	(void)state;
+	fake_start_mode(&fs, 0, 1);
+	srv = plain_server(fs.port);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(dun_smtp_open(&conns[i], &srv, "vendor.test"),
+		    0);
+	assert_int_equal(dun_smtp_group_new(&g), 0);
+	memset(jobs, 0, sizeof(jobs));
+	for (i = 0; i < 3; i++) {
+		jobs[i].smtp = conns[i];
+		jobs[i].from = "ar@vendor.test";
+		jobs[i].rcpts = i == 1 ? bad : good;
+		jobs[i].nrcpts = 1;
+		jobs[i].data = message;
+		jobs[i].len = strlen(message);
+	}
+	group_commits = 0;
+	group_sizes = 0;
+	assert_int_equal(dun_smtp_send_group(g, jobs, 3, count_group, NULL),
+	    0);
+	assert_int_equal(group_commits, 1);
+	assert_int_equal(group_sizes, 2);
+	for (i = 0; i < 3; i += 2) {
+		assert_int_equal(jobs[i].rc, 0);
+		assert_int_equal(jobs[i].res.code, 250);
+		assert_int_equal(jobs[i].res.data_ended, 1);
+		assert_non_null(strstr(jobs[i].res.reply, "queued as FAKE"));
+		dun_smtp_result_free(&jobs[i].res);
+	}
+	assert_true(jobs[1].rc < 0);
+	assert_int_equal(jobs[1].res.data_ended, 0);
+	assert_int_equal(jobs[1].res.rcpts[0].code, 550);
+	dun_smtp_result_free(&jobs[1].res);
+
+	/* The same connections again; the store refuses the round. */
+	for (i = 0; i < 3; i++)
+		jobs[i].rcpts = good;
+	group_commits = 0;
+	group_sizes = 0;
+	assert_int_equal(dun_smtp_send_group(g, jobs, 3, refuse_group, NULL),
+	    0);
+	assert_int_equal(group_commits, 1);
+	assert_int_equal(group_sizes, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(jobs[i].rc, DUN_ESTORE);
+		assert_int_equal(jobs[i].res.data_ended, 0);
+		assert_int_equal(jobs[i].res.code, 0);
+		assert_non_null(strstr(jobs[i].error, "disk full"));
+		dun_smtp_result_free(&jobs[i].res);
+	}
+	for (i = 0; i < 3; i++)
+		dun_smtp_close(conns[i]);
+	dun_smtp_group_free(g);
+	assert_true(fake_stop(&fs) >= 3);
+}
+
 int
 main(void)
 {
@@ -491,6 +602,7 @@ main(void)
 		cmocka_unit_test(test_smtp__per_recipient_results),
 		cmocka_unit_test(test_smtp__lost_after_end_of_data),
 		cmocka_unit_test(test_smtp__refuses_header_injection),
+		cmocka_unit_test(test_smtp__group_commit),
 		cmocka_unit_test(test_smtp__sandbox_tls),
 	};
 
