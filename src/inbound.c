@@ -169,8 +169,7 @@ store_raw(struct dun_inbound *ib, int64_t *id_out, int *inserted,
 	*inserted = 0;
 	if ((rc = dun_store_begin(ib->store)) < 0)
 		return rc;
-	if ((rc = dun_trail_put_blob_deferred(ib->store, sha, data, len,
-	    now)) < 0)
+	if ((rc = dun_trail_put_blob(ib->store, sha, data, len, now)) < 0)
 		goto fail;
 	if (ib->rescan) {
 		/* After a UIDVALIDITY change: the same message is known by

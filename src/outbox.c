@@ -230,11 +230,9 @@ dun_outbox_plan(struct dun_outbox *ob, int64_t *id_out,
 
 	if ((rc = dun_store_begin(ob->store)) < 0)
 		goto cleanup;
-	/* Written without its own fsync: the commit below syncs it before
-	 * the row that names it is durable, once for every message planned
-	 * in the caller's transaction. */
-	if ((rc = dun_trail_put_blob_deferred(ob->store, row.sha256,
-	    msg->data, msg->len, now)) < 0 ||
+	/* The bytes ride on the caller's commit, with the row naming them. */
+	if ((rc = dun_trail_put_blob(ob->store, row.sha256, msg->data,
+	    msg->len, now)) < 0 ||
 	    (rc = dun_store_outbox_insert(ob->store, &row.id, &row)) < 0)
 		goto fail;
 	/* The planned event names the recipients, subject and the stages
@@ -645,24 +643,6 @@ settle(struct dun_outbox *ob, struct dun_outbox_row *row, int rc,
 	return record_settled(ob, row, DUN_OUTBOX_FAILED, res, err, now);
 }
 
-static int outbox_send(struct dun_outbox *, int64_t,
-    const struct dun_out_message *, dun_time_t, enum dun_outbox_state *);
-
-int
-dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
-    enum dun_outbox_state *state_out)
-{
-	return outbox_send(ob, id, NULL, now, state_out);
-}
-
-int
-dun_outbox_send_planned(struct dun_outbox *ob, int64_t id,
-    const struct dun_out_message *msg, dun_time_t now,
-    enum dun_outbox_state *state_out)
-{
-	return outbox_send(ob, id, msg, now, state_out);
-}
-
 static int
 outbox_send(struct dun_outbox *ob, int64_t id,
     const struct dun_out_message *msg, dun_time_t now,
@@ -732,6 +712,21 @@ cleanup:
 	free(data);
 	dun_outbox_row_free(row);
 	return rc;
+}
+
+int
+dun_outbox_send(struct dun_outbox *ob, int64_t id, dun_time_t now,
+    enum dun_outbox_state *state_out)
+{
+	return outbox_send(ob, id, NULL, now, state_out);
+}
+
+int
+dun_outbox_send_planned(struct dun_outbox *ob, int64_t id,
+    const struct dun_out_message *msg, dun_time_t now,
+    enum dun_outbox_state *state_out)
+{
+	return outbox_send(ob, id, msg, now, state_out);
 }
 
 struct group_ctx {
@@ -810,7 +805,7 @@ dun_outbox_send_group(struct dun_outbox *ob, const int64_t *ids,
 {
 	struct dun_smtp_job jobs[DUN_SMTP_GROUP_MAX];
 	struct dun_outbox_row *rows[DUN_SMTP_GROUP_MAX];
-	const struct dun_out_message *of[DUN_SMTP_GROUP_MAX];
+	size_t slot[DUN_SMTP_GROUP_MAX]; /* job -> its index in ids, msgs */
 	struct group_ctx g = { ob, now };
 	size_t i, j, k = 0;
 	int rc = 0, first = 0;
@@ -845,7 +840,7 @@ dun_outbox_send_group(struct dun_outbox *ob, const int64_t *ids,
 		jobs[k].data = msgs[i].data;
 		jobs[k].len = msgs[i].len;
 		jobs[k].arg = row;
-		of[k] = &msgs[i];
+		slot[k] = i;
 		rows[k++] = row;
 	}
 	if (k == 0)
@@ -857,13 +852,10 @@ dun_outbox_send_group(struct dun_outbox *ob, const int64_t *ids,
 	 * waiting for the disk, as record_sent does for one. */
 	if ((first = record_sent_group(ob, rows, jobs, k, now)) < 0)
 		goto cleanup;
-	for (i = 0, j = 0; i < k; i++) {
-		enum dun_outbox_state *st;
+	for (i = 0; i < k; i++) {
+		const struct dun_out_message *msg = &msgs[slot[i]];
+		enum dun_outbox_state *st = &states_out[slot[i]];
 
-		/* states_out follows ids: find this row's slot. */
-		while (j < n && ids[j] != rows[i]->id)
-			j++;
-		st = j < n ? &states_out[j] : &states_out[0];
 		if (jobs[i].rc == 0) {
 			*st = DUN_OUTBOX_SENT;
 			ob->stats.sent++;
@@ -872,12 +864,12 @@ dun_outbox_send_group(struct dun_outbox *ob, const int64_t *ids,
 			    rows[i]->nrcpts, rows[i]->nrcpts == 1 ? "" : "s",
 			    rows[i]->smtp_reply);
 			dun_outbox__crash_point("sent");
-			copy_to_sent(ob, rows[i], of[i]->data, of[i]->len);
+			copy_to_sent(ob, rows[i], msg->data, msg->len);
 			continue;
 		}
 		rc = settle(ob, rows[i], jobs[i].rc, &jobs[i].res,
-		    jobs[i].error, jobs[i].retry, of[i]->data, of[i]->len,
-		    now, st);
+		    jobs[i].error, jobs[i].retry, msg->data, msg->len, now,
+		    st);
 		if (rc < 0 && first == 0)
 			first = rc;
 	}

@@ -516,10 +516,6 @@ dun_store_commit(struct dun_store *store)
 		return dun_error_set(DUN_ESTORE, "transaction rolled back "
 		    "after an earlier failure");
 	}
-	if ((rc = dun_store_sync_blobs(store)) < 0) {
-		store__exec(store, "ROLLBACK");
-		return rc;
-	}
 	if ((rc = store__exec(store, "COMMIT")) < 0) {
 		/* Keep the failure (disk full, I/O) and leave nothing half
 		 * done: the whole transaction goes. */
@@ -529,32 +525,6 @@ dun_store_commit(struct dun_store *store)
 		dun_error_set(DUN_ESTORE, "%s", saved);
 		dun_error_set_retry(DUN_RETRY_WAIT);
 	}
-	return rc;
-}
-
-void
-dun_store__blobs_dirty(struct dun_store *store)
-{
-	store->blobs_dirty = 1;
-}
-
-int
-dun_store_sync_blobs(struct dun_store *store)
-{
-	int fd, rc = 0;
-
-	if (!store->blobs_dirty)
-		return 0;
-	if ((fd = open(store->blob_dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0)
-		return dun_error_set_errno(DUN_EIO, "%s", store->blob_dir);
-	/* One syncfs covers every file and rename since the last sync. */
-	if (syncfs(fd) < 0)
-		rc = dun_error_set_errno(DUN_EIO, "syncfs %s",
-		    store->blob_dir);
-	close(fd);
-	if (rc == 0)
-		store->blobs_dirty = 0;
 	return rc;
 }
 

@@ -24,7 +24,6 @@ struct dun_store {
 	char *blob_dir;  /* owned */
 	int tx_depth;
 	int tx_failed;   /* an inner level failed: the outer one rolls back */
-	int blobs_dirty; /* blob files written but not yet synced */
 	int64_t busy_since_ms; /* when the current wait for a lock began */
 	struct store_stmt stmts[STORE_STMT_SLOTS];
 };

@@ -1,11 +1,7 @@
 /* Hash-chained events and the raw-message store; see trail.h. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "dunmail/common.h"
 #include "dunmail/trail.h"
@@ -72,19 +68,6 @@ dun_trail_put_blob(struct dun_store *store, char sha_out[65],
 {
 	dun_sha256_hex(sha_out, data, len);
 	return dun_store_blob_put(store, sha_out, data, len, now);
-}
-
-int
-dun_trail_put_blob_deferred(struct dun_store *store, char sha_out[65],
-    const void *data, size_t len, dun_time_t now)
-{
-	return dun_trail_put_blob(store, sha_out, data, len, now);
-}
-
-int
-dun_trail_sync(struct dun_store *store)
-{
-	return dun_store_sync_blobs(store);
 }
 
 int

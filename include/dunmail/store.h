@@ -86,12 +86,11 @@ int dun_store_open(struct dun_store **out, const char *path);
 void dun_store_close(struct dun_store *store);
 int dun_store_schema_version(struct dun_store *store);
 const char *dun_store_path(const struct dun_store *store);
-/* Directory for raw message files, named by SHA-256: "<db>.blobs". */
+/* Where dunmail before schema 2 kept raw messages as files named by
+ * SHA-256: "<db>.blobs" (read by trail.c for those stores only). */
 const char *dun_store_blob_dir(const struct dun_store *store);
 
-/* Transactions nest by depth; only the outermost commits. Before it
- * does, blob files written without a sync are made durable (one syncfs),
- * so a committed row never refers to a file a crash could lose. */
+/* Transactions nest by depth; only the outermost commits. */
 int dun_store_begin(struct dun_store *store);
 int dun_store_commit(struct dun_store *store);
 /*
@@ -228,11 +227,7 @@ int dun_store_event_foreach(struct dun_store *store, int64_t case_id,
 	int (*fn)(const struct dun_event *ev, void *arg), void *arg);
 int64_t dun_store_event_count(struct dun_store *store);
 
-/* Blobs: which SHA-256 files the store refers to (for verify). */
-/* Notes a blob file written without fsync (trail.c); the next outermost
- * commit, or dun_store_sync_blobs(), makes it durable. */
-void dun_store__blobs_dirty(struct dun_store *store);
-int dun_store_sync_blobs(struct dun_store *store);
+/* Blobs: raw messages by SHA-256 (trail.c hashes; verify walks them). */
 /* Stores bytes under their SHA-256 (a no-op if already there). */
 int dun_store_blob_put(struct dun_store *store, const char *sha256,
 	const void *data, size_t size, dun_time_t now);

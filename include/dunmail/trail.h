@@ -42,12 +42,6 @@ void dun_trail_hash(char out[65], const struct dun_event *ev);
  */
 int dun_trail_put_blob(struct dun_store *store, char sha_out[65],
 	const void *data, size_t len, dun_time_t now);
-/* The same (kept for callers that batch: there is nothing to defer now
- * that the bytes ride on the commit). */
-int dun_trail_put_blob_deferred(struct dun_store *store, char sha_out[65],
-	const void *data, size_t len, dun_time_t now);
-/* Syncs blob files written by older code paths; normally a no-op. */
-int dun_trail_sync(struct dun_store *store);
 /* Reads stored bytes back, from the store or, for messages stored by a
  * dunmail from before they moved there, from <db>.blobs/; caller frees. */
 int dun_trail_get_blob(struct dun_store *store, char **out, size_t *len_out,

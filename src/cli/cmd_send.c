@@ -563,9 +563,9 @@ report_write(struct send_run *run, int rc)
 	int n;
 
 	n = snprintf(line, sizeof(line), "%d %d %d %d %d %d %d %d %d %d %d "
-	    "%d %s\n", s->planned, s->sent, s->deferred, s->failed,
-	    s->unknown, s->cancelled, s->skipped, s->copies, s->copy_errors,
-	    run->stop_rc ? run->stop_rc : rc, run->problems_rc, 0,
+	    "%s\n", s->planned, s->sent, s->deferred, s->failed, s->unknown,
+	    s->cancelled, s->skipped, s->copies, s->copy_errors,
+	    run->stop_rc ? run->stop_rc : rc, run->problems_rc,
 	    rc < 0 || run->stop_rc ? dun_error_last() : "");
 	if (n > 0 && write(run->report_fd, line, (size_t)n < sizeof(line) ?
 	    (size_t)n : sizeof(line) - 1) < 0)
@@ -583,7 +583,7 @@ workers_wait(struct workers *w, struct send_run *run)
 	for (i = 0; i < w->n; i++) {
 		char buf[1024];
 		ssize_t len = 0, r;
-		int status = 0, v[12], rc = -1;
+		int status = 0, v[11], rc = -1, text = 0;
 
 		while (len < (ssize_t)sizeof(buf) - 1 && (r = read(w->fd[i],
 		    buf + len, sizeof(buf) - 1 - (size_t)len)) != 0) {
@@ -597,9 +597,10 @@ workers_wait(struct workers *w, struct send_run *run)
 		close(w->fd[i]);
 		while (waitpid(w->pid[i], &status, 0) < 0 && errno == EINTR)
 			;
-		if (sscanf(buf, "%d %d %d %d %d %d %d %d %d %d %d %d", &v[0],
+		/* Eleven numbers, then the error text if any. */
+		if (sscanf(buf, "%d %d %d %d %d %d %d %d %d %d %d %n", &v[0],
 		    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
-		    &v[9], &v[10], &v[11]) == 12) {
+		    &v[9], &v[10], &text) == 11) {
 			s->planned += v[0];
 			s->sent += v[1];
 			s->deferred += v[2];
@@ -614,16 +615,9 @@ workers_wait(struct workers *w, struct send_run *run)
 				run->problems_rc = v[10];
 		}
 		if (rc < 0 || !WIFEXITED(status)) {
-			const char *msg = strchr(buf, '\n') ? buf : "";
-			size_t k;
-
-			/* The error text follows the twelve numbers. */
-			for (k = 0; k < 12 && *msg; k++)
-				msg = strchr(msg, ' ') ? strchr(msg, ' ') + 1 :
-				    "";
-			snprintf(w->error, sizeof(w->error), "%s",
-			    *msg ? msg : "it died before reporting; its "
-			    "messages are settled by the next run");
+			snprintf(w->error, sizeof(w->error), "%s", text > 0 &&
+			    buf[text] ? buf + text : "it died before reporting; "
+			    "its messages are settled by the next run");
 			w->error[strcspn(w->error, "\n")] = '\0';
 			failed = 1;
 		}

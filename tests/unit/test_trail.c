@@ -205,7 +205,7 @@ test_trail__reads_and_verifies_old_blob_files(void **state)
 }
 
 static void
-test_trail__deferred_blobs_sync_on_commit(void **state)
+test_trail__blobs_in_one_transaction(void **state)
 {
 	struct fixture *f = *state;
 	struct dun_verify_report r;
@@ -216,7 +216,7 @@ test_trail__deferred_blobs_sync_on_commit(void **state)
 	assert_int_equal(dun_store_begin(f->store), 0);
 	for (i = 0; i < 50; i++) {
 		char *raw = xasprintf("Subject: %d\r\n\r\nbody %d\r\n", i, i);
-		assert_int_equal(dun_trail_put_blob_deferred(f->store, sha, raw,
+		assert_int_equal(dun_trail_put_blob(f->store, sha, raw,
 		    strlen(raw), 2000), 0);
 		free(raw);
 	}
@@ -245,7 +245,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_trail__catches_edited_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_trail__deferred_blobs_sync_on_commit, setup, teardown),
+		    test_trail__blobs_in_one_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_trail__reads_and_verifies_old_blob_files, setup,
 		    teardown),
