@@ -217,18 +217,38 @@ static const char *const migrations[] = {
 	"deleted'); END;",
 };
 
-int
-store__error(struct dun_store *store, const char *what)
+/*
+ * One error for every failed SQLite call: what failed, SQLite's words, and
+ * for a full disk what to do. SQLite rolls the statement (and with it our
+ * transaction) back, so the store stays as the last commit left it.
+ */
+static int
+store_fail(struct dun_store *store, const char *what, const char *msg)
 {
 	int code = sqlite3_errcode(store->db);
-	int rc = dun_error_set(DUN_ESTORE, "store %s: %s: %s", store->path,
-	    what, sqlite3_errmsg(store->db));
+	int sys = sqlite3_system_errno(store->db);
+	int rc;
 
+	if (code == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
+		rc = dun_error_set(DUN_ESTORE, "store %s: %s%s%s: the disk "
+		    "is full (%s); nothing was written: free space on its "
+		    "file system and run the command again", store->path,
+		    what ? what : "", what ? ": " : "", msg,
+		    strerror(sys ? sys : ENOSPC));
+	else
+		rc = dun_error_set(DUN_ESTORE, "store %s: %s%s%s",
+		    store->path, what ? what : "", what ? ": " : "", msg);
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		dun_error_set_retry(DUN_RETRY_TEMP);
 	else if (code == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR)
 		dun_error_set_retry(DUN_RETRY_WAIT);
 	return rc;
+}
+
+int
+store__error(struct dun_store *store, const char *what)
+{
+	return store_fail(store, what, sqlite3_errmsg(store->db));
 }
 
 static unsigned
@@ -326,8 +346,8 @@ store__exec(struct dun_store *store, const char *sql)
 	char *err = NULL;
 
 	if (sqlite3_exec(store->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		int rc = dun_error_set(DUN_ESTORE, "store %s: %s",
-		    store->path, err ? err : sqlite3_errmsg(store->db));
+		int rc = store_fail(store, NULL,
+		    err ? err : sqlite3_errmsg(store->db));
 		sqlite3_free(err);
 		return rc;
 	}
