@@ -12,6 +12,7 @@
 #include "dunmail/log.h"
 #include "dunmail/store.h"
 #include "dunmail/trail.h"
+#include "dunmail/workflow.h"
 
 int
 dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
@@ -37,28 +38,12 @@ dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
 	    d->timezone, now);
 	if (out)
 		*out = o;
-	if (!changed && ev->kind == DUN_EV_TIME) {
+	/* A reply is evidence even when it changes nothing; time passing
+	 * and a ledger saying what it said before are not. */
+	if (!changed && ev->kind != DUN_EV_REPLY && ev->kind != DUN_EV_HUMAN &&
+	    ev->kind != DUN_EV_REMINDER_SENT) {
 		rc = dun_store_commit(store);
 		goto done;
-	}
-	if (o.state != c->state && (rc = dun_store__case_set_state(store,
-	    c->id, o.state, now)) < 0)
-		goto fail;
-	if (changed) {
-		struct dun_case saved = *c;
-		saved.next_action = o.next;
-		saved.next_detail = o.next_detail;
-		saved.next_action_at = o.next_at;
-		saved.promised_on = o.promised_on;
-		saved.promised_minor = o.promised_minor;
-		saved.broken_promises = o.broken_promises;
-		saved.hold_until = o.hold_until;
-		saved.stage_sent = o.stage_sent;
-		saved.last_reminder_at = o.last_reminder_at;
-		saved.closed_at = o.state == DUN_CASE_CLOSED ? now : 0;
-		saved.updated_at = now;
-		if ((rc = dun_store_case_save(store, &saved)) < 0)
-			goto fail;
 	}
 	if (o.opt_out && (rc = dun_store_debtor_set_opt_out(store, d->id,
 	    o.opt_out > 0)) < 0)
@@ -81,7 +66,9 @@ dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
 
 	dun_json_open(&detail);
 	dun_json_str(&detail, "invoice", c->invoice_number);
-	dun_json_str(&detail, "from", dun_case_state_name(c->state));
+	/* A case just opened was in no state before. */
+	dun_json_str(&detail, "from", ev->kind == DUN_EV_LEDGER_OPEN &&
+	    ev->opened ? "" : dun_case_state_name(c->state));
 	dun_json_str(&detail, "to", dun_case_state_name(o.state));
 	dun_json_str(&detail, "next", dun_next_action_name(o.next));
 	dun_json_str(&detail, "next_detail", o.next_detail);
@@ -98,18 +85,16 @@ dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
 		    dun_human_action_name(ev->human));
 		dun_json_str(&detail, "operator", cfg->operator_name);
 		dun_json_str(&detail, "note", note ? note : "");
-	}
+	} else if (note && *note)
+		dun_json_str(&detail, "note", note);
 	dun_json_close(&detail);
 	ref.case_id = c->id;
 	ref.debtor_id = d->id;
 	ref.message_id = message_id;
-	if ((rc = dun_trail_append(store, now, o.event, &ref,
-	    detail.data)) < 0)
+	/* The row and its trail event, through the one setter. */
+	if ((rc = dun_case__set_state(store, c, &o, &ref, detail.data,
+	    now)) < 0)
 		goto fail;
-	log_trace(TRACE_CASE, "case %s: %s -> %s, next %s (%s)",
-	    c->invoice_number, dun_case_state_name(c->state),
-	    dun_case_state_name(o.state), dun_next_action_name(o.next),
-	    o.reason);
 	rc = dun_store_commit(store);
 	goto done;
 fail:
@@ -154,47 +139,137 @@ copy_done(struct dun_store *store, const struct dun_case *c, dun_time_t now,
 	return 0;
 }
 
+/* The time event for case c at now (was the copy it asked for sent?)
+ * and the transition it makes, computed without writing. */
+static int
+time_outcome(struct dun_store *store, const struct dun_config *cfg,
+    const struct dun_case *c, dun_date_t due_date, const char *tz,
+    dun_time_t now, struct dun_case_event *ev, struct dun_case_outcome *o)
+{
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = DUN_EV_TIME;
+	ev->promised_on = ev->return_date = ev->until = DUN_DATE_NONE;
+	ev->promised_minor = -1;
+	if ((rc = copy_done(store, c, now, &ev->copy_done)) < 0)
+		return rc;
+	return dun_case_transition(o, c, ev, &cfg->policy, due_date, tz, now);
+}
+
+/* The states time moves on; a person holds disputes and hardship, and
+ * closed is closed. */
+static int
+ticks(enum dun_case_state state)
+{
+	return state != DUN_CASE_CLOSED && state != DUN_CASE_DISPUTED &&
+	    state != DUN_CASE_HARDSHIP;
+}
+
 int
 dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
     dun_time_t now)
 {
-	static const enum dun_case_state waiting[] = { DUN_CASE_UPCOMING,
+	static const enum dun_case_state states[] = { DUN_CASE_UPCOMING,
 		DUN_CASE_PROMISED, DUN_CASE_PAID, DUN_CASE_ON_HOLD,
-		/* only for a copy asked for (below) */
 		DUN_CASE_OVERDUE, DUN_CASE_ESCALATED };
 	struct dun_case_event ev;
 	struct dun_case_outcome o;
 	struct dun_case_list list;
+	struct dun_invoice *inv = NULL;
+	struct dun_debtor *d = NULL;   /* each list is ordered by debtor */
 	size_t i, k;
-	int rc, changed = 0;
+	int rc = 0, changed = 0;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = DUN_EV_TIME;
-	for (k = 0; k < DUN_ARRAY_SIZE(waiting); k++) {
-		if ((rc = dun_store_case_list(store, &list, (int)waiting[k],
+	for (k = 0; k < DUN_ARRAY_SIZE(states) && rc >= 0; k++) {
+		if ((rc = dun_store_case_list(store, &list, (int)states[k],
 		    0)) < 0)
-			return rc;
-		for (i = 0; i < list.count; i++) {
-			if ((waiting[k] == DUN_CASE_OVERDUE ||
-			    waiting[k] == DUN_CASE_ESCALATED) &&
-			    list.items[i]->next_action != DUN_NEXT_SEND_COPY)
+			break;
+		for (i = 0; i < list.count && rc >= 0; i++) {
+			const struct dun_case *c = list.items[i];
+
+			if (d == NULL || d->id != c->debtor_id) {
+				dun_debtor_free(d);
+				d = NULL;
+				if ((rc = dun_store_debtor_get(store, &d,
+				    c->debtor_id)) < 0)
+					break;
+			}
+			if ((rc = dun_store_invoice_get_id(store, &inv,
+			    c->invoice_id)) < 0)
+				break;
+			/* Only a case that changes costs a write. */
+			rc = time_outcome(store, cfg, c, inv->due_date,
+			    d->timezone, now, &ev, &o);
+			dun_invoice_free(inv);
+			inv = NULL;
+			if (rc <= 0)
 				continue;
-			if ((rc = copy_done(store, list.items[i], now,
-			    &ev.copy_done)) < 0) {
-				dun_case_list_free(&list);
-				return rc;
-			}
-			rc = dun_case_apply(store, cfg, list.items[i]->id, &ev,
-			    now, 0, NULL, NULL, &o);
-			if (rc < 0) {
-				dun_case_list_free(&list);
-				return rc;
-			}
-			if (o.state != list.items[i]->state ||
-			    o.next != list.items[i]->next_action)
+			/* With the forward of a case it hands to a person. */
+			if ((rc = dun_workflow_apply_time(store, cfg, c->id,
+			    &ev, now, &o)) == 0)
 				changed++;
 		}
 		dun_case_list_free(&list);
 	}
-	return changed;
+	dun_debtor_free(d);
+	return rc < 0 ? rc : changed;
+}
+
+int
+dun_case_as_of(struct dun_store *store, const struct dun_config *cfg,
+    struct dun_case *c, dun_date_t due_date, const char *tz, dun_time_t now)
+{
+	struct dun_case_event ev;
+	struct dun_case_outcome o;
+	int rc;
+
+	/*
+	 * Computed, not applied: a read-only command must not write the
+	 * trail, and `--now` may ask about a day that has not come (its
+	 * events would be dated in the future). The tick send and run
+	 * apply is this same transition, so what is shown is what the
+	 * store will say then.
+	 */
+	if (!ticks(c->state))
+		return 0;
+	if ((rc = time_outcome(store, cfg, c, due_date, tz, now, &ev,
+	    &o)) <= 0)
+		return rc;
+	c->state = o.state;
+	c->next_action = o.next;
+	free(c->next_detail);
+	c->next_detail = xstrdup(o.next_detail);
+	c->next_action_at = o.next_at;
+	c->promised_on = o.promised_on;
+	c->promised_minor = o.promised_minor;
+	c->broken_promises = o.broken_promises;
+	c->hold_until = o.hold_until;
+	return 1;
+}
+
+int
+dun_case_open(struct dun_store *store, const struct dun_config *cfg,
+    int64_t *id_out, int64_t invoice_id, dun_time_t now, const char *note,
+    struct dun_case_outcome *out)
+{
+	struct dun_case_event ev;
+	int rc;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = DUN_EV_LEDGER_OPEN;
+	ev.opened = 1;
+	ev.promised_on = ev.return_date = ev.until = DUN_DATE_NONE;
+	ev.promised_minor = -1;
+	if ((rc = dun_store_begin(store)) < 0)
+		return rc;
+	/* The row first, as upcoming; the transition says where it is. */
+	if ((rc = dun_store_case_create(store, id_out, invoice_id,
+	    DUN_CASE_UPCOMING, now)) < 0 ||
+	    (rc = dun_case_apply(store, cfg, *id_out, &ev, now, 0, NULL, note,
+	    out)) < 0) {
+		dun_store_rollback(store);
+		return rc;
+	}
+	return dun_store_commit(store);
 }

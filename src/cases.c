@@ -6,7 +6,6 @@
 #include "dunmail/classify.h"
 #include "dunmail/config.h"
 #include "dunmail/common.h"
-#include "dunmail/json.h"
 #include "dunmail/log.h"
 #include "dunmail/store.h"
 #include "dunmail/trail.h"
@@ -76,61 +75,61 @@ dun_case_state_open(enum dun_case_state state)
 	return state != DUN_CASE_CLOSED;
 }
 
-int
-dun_case_set_state(struct dun_store *store, int64_t case_id,
-    enum dun_case_state new_state, dun_time_t now, const char *reason)
+/* 1 if o changes a field of the case row besides its state. */
+static int
+row_changes(const struct dun_case *c, const struct dun_case_outcome *o)
 {
-	struct dun_case *c = NULL;
-	struct dun_trail_ref ref = { 0 };
-	struct dun_buf detail = DUN_BUF_INIT;
+	return o->next != c->next_action || strcmp(o->next_detail,
+	    c->next_detail ? c->next_detail : "") != 0 ||
+	    o->next_at != c->next_action_at ||
+	    o->promised_on != c->promised_on ||
+	    o->promised_minor != c->promised_minor ||
+	    o->broken_promises != c->broken_promises ||
+	    o->hold_until != c->hold_until || o->stage_sent != c->stage_sent ||
+	    o->last_reminder_at != c->last_reminder_at;
+}
+
+int
+dun_case__set_state(struct dun_store *store, const struct dun_case *c,
+    const struct dun_case_outcome *o, const struct dun_trail_ref *ref,
+    const char *detail_json, dun_time_t now)
+{
+	char next_detail[sizeof(o->next_detail)];
 	int rc;
 
 	if ((rc = dun_store_begin(store)) < 0)
 		return rc;
-	if ((rc = dun_store_case_get(store, &c, case_id)) < 0)
+	if (o->state != c->state && (rc = dun_store__case_set_state(store,
+	    c->id, o->state, now)) < 0)
 		goto fail;
-	if (c->state == new_state) {
-		dun_case_free(c);
-		return dun_store_commit(store);
-	}
-	if ((rc = dun_store__case_set_state(store, case_id, new_state,
-	    now)) < 0)
-		goto fail;
-	/* The next action follows the state (the ledger closes and reopens
-	 * cases through here): a closed case has nothing next and no hold;
-	 * a reopened one gets reminders again. */
-	if (new_state == DUN_CASE_CLOSED || c->state == DUN_CASE_CLOSED) {
+	if (o->state != c->state || row_changes(c, o)) {
 		struct dun_case saved = *c;
-		saved.next_action = new_state == DUN_CASE_CLOSED ?
-		    DUN_NEXT_NONE : DUN_NEXT_REMIND;
-		saved.next_detail = "";
-		saved.next_action_at = 0;
-		saved.hold_until = 0;
-		saved.closed_at = new_state == DUN_CASE_CLOSED ? now : 0;
+
+		memcpy(next_detail, o->next_detail, sizeof(next_detail));
+		saved.next_action = o->next;
+		saved.next_detail = next_detail;
+		saved.next_action_at = o->next_at;
+		saved.promised_on = o->promised_on;
+		saved.promised_minor = o->promised_minor;
+		saved.broken_promises = o->broken_promises;
+		saved.hold_until = o->hold_until;
+		saved.stage_sent = o->stage_sent;
+		saved.last_reminder_at = o->last_reminder_at;
+		saved.closed_at = o->state != DUN_CASE_CLOSED ? 0 :
+		    c->state == DUN_CASE_CLOSED ? c->closed_at : now;
 		saved.updated_at = now;
 		if ((rc = dun_store_case_save(store, &saved)) < 0)
 			goto fail;
 	}
-	dun_json_open(&detail);
-	dun_json_str(&detail, "invoice", c->invoice_number);
-	dun_json_str(&detail, "from", dun_case_state_name(c->state));
-	dun_json_str(&detail, "to", dun_case_state_name(new_state));
-	dun_json_str(&detail, "reason", reason ? reason : "");
-	dun_json_close(&detail);
-	ref.case_id = case_id;
-	ref.debtor_id = c->debtor_id;
-	if ((rc = dun_trail_append(store, now, "state", &ref,
-	    detail.data)) < 0)
+	if ((rc = dun_trail_append(store, now, o->event, ref,
+	    detail_json)) < 0)
 		goto fail;
-	log_trace(TRACE_CASE, "case %s: %s -> %s (%s)", c->invoice_number,
-	    dun_case_state_name(c->state), dun_case_state_name(new_state),
-	    reason ? reason : "");
-	dun_buf_free(&detail);
-	dun_case_free(c);
+	log_trace(TRACE_CASE, "case %s: %s -> %s, next %s(%s): %s",
+	    c->invoice_number, dun_case_state_name(c->state),
+	    dun_case_state_name(o->state), dun_next_action_name(o->next),
+	    o->next_detail, o->reason);
 	return dun_store_commit(store);
 fail:
-	dun_buf_free(&detail);
-	dun_case_free(c);
 	dun_store_rollback(store);
 	return rc;
 }
@@ -161,6 +160,20 @@ dun_human_action_from_name(const char *name)
 		if (strcmp(human_names[i], name) == 0)
 			return i;
 	return -1;
+}
+
+int
+dun_case_next_stage(const struct dun_policy *policy, int stage_sent,
+    dun_date_t due_date, dun_date_t today)
+{
+	int i, stage = -1;
+
+	if (stage_sent + 1 >= (int)policy->nstages)
+		return -1;
+	for (i = stage_sent + 1; i < (int)policy->nstages; i++)
+		if (due_date + policy->stages[i].offset_days <= today)
+			stage = i;
+	return stage >= 0 ? stage : stage_sent + 1;
 }
 
 /* Reminders resume: the state the due date and the stages sent imply. */
@@ -206,6 +219,28 @@ set_next(struct dun_case_outcome *o, enum dun_next_action next,
 	o->next = next;
 	snprintf(o->next_detail, sizeof(o->next_detail), "%s", detail);
 	o->next_at = at;
+}
+
+/* Reminders are next: remind(the stage the scheduler sends next), or
+ * none once every stage went (the final notice was the last word). */
+static void
+set_remind(struct dun_case_outcome *o, const struct dun_policy *policy,
+    dun_date_t due_date, const char *tz, dun_time_t now)
+{
+	int stage = dun_case_next_stage(policy, o->stage_sent, due_date,
+	    dun_tz_date(now, tz));
+
+	if (stage < 0)
+		set_next(o, DUN_NEXT_NONE, "", 0);
+	else
+		set_next(o, DUN_NEXT_REMIND, policy->stages[stage].template, 0);
+}
+
+static int
+reminding(enum dun_case_state state)
+{
+	return state == DUN_CASE_UPCOMING || state == DUN_CASE_OVERDUE ||
+	    state == DUN_CASE_ESCALATED;
 }
 
 static void
@@ -270,12 +305,13 @@ reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		    "reminders stopped until a person agrees a plan");
 		return 1;
 	case DUN_CLASS_PAID:
+		/* Like a dispute, a person is next; unlike one, the hold
+		 * (hold_until) ends by itself and reminders resume if the
+		 * ledger never shows the payment. */
 		o->state = DUN_CASE_PAID;
 		o->hold_until = local_start(policy, today,
 		    policy->paid_hold_days, tz);
-		snprintf(o->handoff, sizeof(o->handoff), "match remittance");
-		set_next(o, DUN_NEXT_WAIT, "ledger confirms payment",
-		    o->hold_until);
+		to_human(o, "paid_unmatched");
 		snprintf(o->event, sizeof(o->event), "paid_claim");
 		snprintf(o->reason, sizeof(o->reason), "says it is paid: "
 		    "reminders held %d day(s) while a person matches the "
@@ -362,9 +398,11 @@ time_transition(struct dun_case_outcome *o, const struct dun_case *c,
 	/* The copy went: the schedule is next again (below, a transition
 	 * that sets its own next action overrides this). */
 	if (copied)
-		set_next(o, DUN_NEXT_REMIND, "", 0);
+		set_remind(o, policy, due_date, tz, now);
 	if (c->state == DUN_CASE_UPCOMING && due_date < today) {
 		o->state = DUN_CASE_OVERDUE;
+		if (o->next == DUN_NEXT_REMIND)
+			set_remind(o, policy, due_date, tz, now);
 		snprintf(o->reason, sizeof(o->reason), "the due date passed");
 		return 1;
 	}
@@ -384,7 +422,7 @@ time_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		}
 		o->state = resume_state(c, policy, due_date, tz, now);
 		o->send_template = "promise_broken";
-		set_next(o, DUN_NEXT_REMIND, "", 0);
+		set_remind(o, policy, due_date, tz, now);
 		snprintf(o->reason, sizeof(o->reason), "the promised date and "
 		    "grace passed unpaid: follow-up sent, reminders resume");
 		return 1;
@@ -392,7 +430,7 @@ time_transition(struct dun_case_outcome *o, const struct dun_case *c,
 	if (c->state == DUN_CASE_PAID && c->hold_until && now >= c->hold_until) {
 		o->state = resume_state(c, policy, due_date, tz, now);
 		o->hold_until = 0;
-		set_next(o, DUN_NEXT_REMIND, "", 0);
+		set_remind(o, policy, due_date, tz, now);
 		snprintf(o->reason, sizeof(o->reason), "the payment it reported "
 		    "is not in the ledger after the hold: reminders resume");
 		return 1;
@@ -401,7 +439,7 @@ time_transition(struct dun_case_outcome *o, const struct dun_case *c,
 	    c->hold_until && now >= c->hold_until) {
 		o->state = resume_state(c, policy, due_date, tz, now);
 		o->hold_until = 0;
-		set_next(o, DUN_NEXT_REMIND, "", 0);
+		set_remind(o, policy, due_date, tz, now);
 		snprintf(o->reason, sizeof(o->reason), "the hold ended");
 		return 1;
 	}
@@ -409,6 +447,17 @@ time_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		snprintf(o->reason, sizeof(o->reason), "the invoice copy went: "
 		    "the reminder schedule continues");
 		return 1;
+	}
+	/* Stages came due without being sent (the agent was down, or a
+	 * hold outlasted them): the scheduler catches up to the latest. */
+	if (reminding(c->state) && c->next_action == DUN_NEXT_REMIND) {
+		set_remind(o, policy, due_date, tz, now);
+		if (o->next != c->next_action || strcmp(o->next_detail,
+		    c->next_detail ? c->next_detail : "") != 0) {
+			snprintf(o->reason, sizeof(o->reason), "%s is the "
+			    "stage due next", o->next_detail);
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -450,7 +499,7 @@ human_transition(struct dun_case_outcome *o, const struct dun_case *c,
 	case DUN_HUMAN_RESUME:
 	default:
 		o->state = resume_state(c, policy, due_date, tz, now);
-		set_next(o, DUN_NEXT_REMIND, "", 0);
+		set_remind(o, policy, due_date, tz, now);
 		snprintf(o->reason, sizeof(o->reason), "%s by a person: "
 		    "reminders resume", dun_human_action_name(ev->human));
 		return 1;
@@ -471,18 +520,22 @@ dun_case_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		if (c->state == DUN_CASE_CLOSED)
 			return 0;
 		o->state = DUN_CASE_CLOSED;
+		o->hold_until = 0;
 		set_next(o, DUN_NEXT_NONE, "", 0);
 		snprintf(o->reason, sizeof(o->reason), "the ledger shows the "
 		    "invoice settled");
 		return 1;
 	case DUN_EV_LEDGER_OPEN:
 		snprintf(o->event, sizeof(o->event), "ledger");
-		if (c->state != DUN_CASE_CLOSED)
+		if (c->state != DUN_CASE_CLOSED && !ev->opened)
 			return 0;
+		/* Opened or reopened: where the due date and the stages
+		 * sent put it (escalated if the final notice went). */
 		o->state = resume_state(c, policy, due_date, tz, now);
-		set_next(o, DUN_NEXT_REMIND, "", 0);
-		snprintf(o->reason, sizeof(o->reason), "reopened: the ledger "
-		    "shows an open amount");
+		o->hold_until = 0;
+		set_remind(o, policy, due_date, tz, now);
+		snprintf(o->reason, sizeof(o->reason), "%s: the ledger shows "
+		    "an open amount", ev->opened ? "opened" : "reopened");
 		return 1;
 	case DUN_EV_REMINDER_SENT:
 		snprintf(o->event, sizeof(o->event), "reminder");
@@ -493,7 +546,9 @@ dun_case_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		else if (c->state == DUN_CASE_UPCOMING &&
 		    due_date < dun_tz_date(now, tz))
 			o->state = DUN_CASE_OVERDUE;
-		set_next(o, DUN_NEXT_REMIND, "", 0);
+		/* A person's turn, or a copy still to go, stays next. */
+		if (o->next == DUN_NEXT_REMIND || o->next == DUN_NEXT_NONE)
+			set_remind(o, policy, due_date, tz, now);
 		snprintf(o->reason, sizeof(o->reason), "stage %d sent%s",
 		    ev->stage_index, ev->final_stage ? " (final notice)" : "");
 		return 1;

@@ -14,6 +14,7 @@
 
 #include "dunmail/common.h"
 #include "dunmail/config.h"
+#include "dunmail/ledger.h"
 #include "dunmail/log.h"
 
 enum key_type { K_STR, K_PATH, K_INT, K_BOOL, K_SPECIAL };
@@ -99,6 +100,7 @@ static const struct key keys[] = {
 
 	{ "ledger", "date_format", K_SPECIAL, 0, 0, 0, "YYYY-MM-DD" },
 	{ "ledger", "delimiter", K_SPECIAL, 0, 0, 0, "," },
+	{ "ledger", "decimal_separator", K_SPECIAL, 0, 0, 0, "period" },
 };
 
 static const char *invoice_col_keys[DUN_INVOICE_NCOLS] = {
@@ -459,6 +461,14 @@ set_special(struct load_ctx *ctx, const struct key *k, const char *value)
 		else
 			problem(ctx, "delimiter: '%s' is not comma, semicolon, "
 			    "pipe or tab", value);
+	} else if (!strcmp(k->name, "decimal_separator")) {
+		if (!strcmp(value, "period") || !strcmp(value, "."))
+			cfg->ledger.decimal_sep = '.';
+		else if (!strcmp(value, "comma") || !strcmp(value, ","))
+			cfg->ledger.decimal_sep = ',';
+		else
+			problem(ctx, "decimal_separator: '%s' is not period "
+			    "(1,234.56) or comma (1.234,56)", value);
 	}
 }
 
@@ -534,6 +544,8 @@ config_handler(void *user, const char *section, const char *name,
 			    "line; give the whole value on one line", name);
 		} else
 			set_value(ctx, &keys[i], value);
+		if (!ctx->seen[i])
+			ctx->cfg->key_lines[i] = ctx->line;
 		ctx->seen[i] = 1;
 		return 1;
 	}
@@ -579,6 +591,35 @@ apply_defaults(struct load_ctx *ctx)
 }
 
 static int
+key_index(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < DUN_ARRAY_SIZE(keys); i++)
+		if (!strcmp(keys[i].section, section) &&
+		    !strcmp(keys[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int
+dun_config_key_line(const struct dun_config *cfg, const char *section,
+    const char *name)
+{
+	int i = key_index(section, name);
+
+	return i < 0 || cfg->key_lines == NULL ? 0 : cfg->key_lines[i];
+}
+
+/* Problems found once the whole file is read name the line that set the
+ * key at fault, or the file as a whole when it was left to its default. */
+static void
+at_key(struct load_ctx *ctx, const char *section, const char *name)
+{
+	ctx->line = dun_config_key_line(ctx->cfg, section, name);
+}
+
+static int
 is_loopback(const char *host)
 {
 	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
@@ -593,16 +634,28 @@ check_server(struct load_ctx *ctx, struct dun_server *s, const char *what)
 		s->tls_name = xstrdup(s->host);
 	}
 	if (s->tls == DUN_TLS_NONE && !(s->allow_plaintext &&
-	    is_loopback(s->host)))
+	    is_loopback(s->host))) {
+		at_key(ctx, what, "tls");
 		problem(ctx, "[%s] tls = none sends the password in "
 		    "cleartext; allowed only to a loopback host with "
 		    "allow_plaintext_loopback = yes", what);
-	if (*s->secret.command && *s->secret.env)
+	}
+	if (*s->secret.command && *s->secret.env) {
+		int cmd = dun_config_key_line(ctx->cfg, what, "password_cmd");
+		int env = dun_config_key_line(ctx->cfg, what, "password_env");
+
+		/* The second of the two is the one too many. */
+		ctx->line = cmd > env ? cmd : env;
 		problem(ctx, "[%s] set password_cmd or password_env, not "
 		    "both", what);
-	if (*s->ca_file && access(s->ca_file, R_OK) < 0)
-		problem(ctx, "[%s] ca_file %s cannot be read", what,
-		    s->ca_file);
+	}
+	if (*s->ca_file && access(s->ca_file, R_OK) < 0) {
+		int err = errno;
+
+		at_key(ctx, what, "ca_file");
+		problem(ctx, "[%s] ca_file %s cannot be read: %s", what,
+		    s->ca_file, strerror(err));
+	}
 }
 
 static void
@@ -612,9 +665,9 @@ finish(struct load_ctx *ctx)
 	const char *at;
 	char *user;
 
-	ctx->line = 0;
-	if ((at = strrchr(cfg->sender_email, '@')) == NULL || at[1] == '\0' ||
-	    at == cfg->sender_email)
+	at_key(ctx, "sender", "email");
+	if (!dun_ledger_email_valid(cfg->sender_email) ||
+	    (at = strrchr(cfg->sender_email, '@')) == NULL)
 		problem(ctx, "[sender] email '%s' is not an address",
 		    cfg->sender_email);
 	else if (*cfg->msgid_domain == '\0') {
@@ -636,6 +689,7 @@ config_new(const char *dir)
 	struct dun_config *cfg = xcalloc(1, sizeof(*cfg));
 
 	cfg->dir = xstrdup(dir);
+	cfg->key_lines = xcalloc(DUN_ARRAY_SIZE(keys), sizeof(int));
 	return cfg;
 }
 
@@ -652,9 +706,9 @@ dun_config_defaults(const char *dir)
 	return ctx.cfg;
 }
 
-int
-dun_config_load(struct dun_config **out, const char *path,
-    struct dun_diags *diags)
+static int
+config_load(struct dun_config **out, const char *path,
+    struct dun_diags *diags, int partial)
 {
 	struct load_ctx ctx;
 	char *abs, *slash;
@@ -687,11 +741,33 @@ dun_config_load(struct dun_config **out, const char *path,
 	}
 	finish(&ctx);
 	if (ctx.nerrors > 0) {
-		dun_config_free(ctx.cfg);
+		if (partial) {
+			/* Templates are checked against the stages: with none
+			 * readable, check those of the default policy. */
+			if (ctx.cfg->policy.nstages == 0)
+				set_stages(&ctx, keys[key_index("policy",
+				    "stages")].def);
+			*out = ctx.cfg;
+		} else
+			dun_config_free(ctx.cfg);
 		return DUN_ECONFIG;
 	}
 	*out = ctx.cfg;
 	return 0;
+}
+
+int
+dun_config_load(struct dun_config **out, const char *path,
+    struct dun_diags *diags)
+{
+	return config_load(out, path, diags, 0);
+}
+
+int
+dun_config_load_partial(struct dun_config **out, const char *path,
+    struct dun_diags *diags)
+{
+	return config_load(out, path, diags, 1);
 }
 
 char *
@@ -764,6 +840,7 @@ dun_config_free(struct dun_config *cfg)
 		free(cfg->ledger.invoice_cols[i]);
 	for (i = 0; i < DUN_PAYMENT_NCOLS; i++)
 		free(cfg->ledger.payment_cols[i]);
+	free(cfg->key_lines);
 	free(cfg);
 }
 

@@ -5,10 +5,14 @@
  * nothing itself.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <libetpan/libetpan.h>
 
@@ -16,6 +20,23 @@
 #include "dunmail/imap.h"
 #include "dunmail/log.h"
 #include "dunmail/tls.h"
+
+/* Bytes one response may take: a fetched chunk is at most one message
+ * of DUN_IMAP_MAX_MESSAGE or 16 MiB of them (inbound.c), plus framing. */
+#define RESPONSE_CAP (4 * (size_t)DUN_IMAP_MAX_MESSAGE)
+#define QUOTE_CAP 80    /* a server line quoted back in an error */
+
+/*
+ * libetpan's stream driver with two guards in front of its read (see
+ * guard_read). low->driver points at drv, the first member, so the
+ * guard finds itself from the stream; every other entry is the original.
+ */
+struct stream_guard {
+	mailstream_low_driver drv;
+	ssize_t (*read)(mailstream_low *, void *, size_t);
+	ssize_t (*write)(mailstream_low *, const void *, size_t);
+	struct dun_imap *imap;        /* borrowed: its owner */
+};
 
 struct dun_imap {
 	mailimap *s;                  /* owned */
@@ -25,6 +46,11 @@ struct dun_imap {
 	char *selected;               /* owned; "" if none */
 	char **folders;               /* owned; known to exist */
 	size_t nfolders;
+	struct stream_guard guard;
+	size_t rx;                    /* bytes of the response being read */
+	int eof;                      /* the server closed the connection */
+	int toobig;                   /* a response passed RESPONSE_CAP */
+	int broken;                   /* the stream is unusable: no LOGOUT */
 };
 
 /* Failures that leave the stream in an unknown state. */
@@ -46,6 +72,62 @@ etpan_broken(int r)
 	}
 }
 
+/*
+ * libetpan reads a literal ({n} and n bytes) in a loop that ends on an
+ * error but not on end of file: a server that announces more than it
+ * sends and closes would spin it forever. End of file is an error here.
+ * And no response may pass RESPONSE_CAP, or a server could fill memory
+ * (and libetpan's temporary files) with one endless line or literal.
+ */
+static ssize_t
+guard_read(mailstream_low *low, void *buf, size_t n)
+{
+	struct stream_guard *g = (struct stream_guard *)low->driver;
+	struct dun_imap *imap = g->imap;
+	ssize_t r;
+
+	if (n == 0)
+		return 0;
+	if (imap->eof || imap->toobig)
+		return -1;
+	r = g->read(low, buf, n);
+	if (r == 0) {
+		imap->eof = 1;
+		return -1;
+	}
+	if (r > 0 && (imap->rx += (size_t)r) > RESPONSE_CAP) {
+		imap->toobig = 1;
+		return -1;
+	}
+	return r;
+}
+
+/* A command starts a new response. */
+static ssize_t
+guard_write(mailstream_low *low, const void *buf, size_t n)
+{
+	struct stream_guard *g = (struct stream_guard *)low->driver;
+
+	g->imap->rx = 0;
+	return g->write(low, buf, n);
+}
+
+static void
+guard_install(struct dun_imap *imap, mailstream *stream)
+{
+	mailstream_low *low = mailstream_get_low(stream);
+
+	if (low == NULL || low->driver == &imap->guard.drv)
+		return;
+	imap->guard.drv = *low->driver;
+	imap->guard.read = low->driver->mailstream_read;
+	imap->guard.write = low->driver->mailstream_write;
+	imap->guard.imap = imap;
+	imap->guard.drv.mailstream_read = guard_read;
+	imap->guard.drv.mailstream_write = guard_write;
+	low->driver = &imap->guard.drv;
+}
+
 /* The server's last response text, made printable and short. */
 static void
 server_text(struct dun_imap *imap, char *out, size_t outlen)
@@ -59,15 +141,76 @@ server_text(struct dun_imap *imap, char *out, size_t outlen)
 			out[i] = ' ';
 }
 
+/* The last line the server sent, as libetpan's parser last saw it:
+ * printable, binary as \xNN, cut at QUOTE_CAP; "" if nothing came. */
+static void
+server_said(struct dun_imap *imap, char *out, size_t outlen)
+{
+	MMAPString *b = imap->s ? imap->s->imap_stream_buffer : NULL;
+	size_t end, start, i, n = 0;
+
+	out[0] = '\0';
+	if (b == NULL || b->str == NULL)
+		return;
+	end = b->len;
+	while (end > 0 && (b->str[end - 1] == '\n' || b->str[end - 1] == '\r'))
+		end--;
+	for (start = end; start > 0 && b->str[start - 1] != '\n'; start--)
+		;
+	for (i = start; i < end && n + 8 < outlen; i++) {
+		unsigned char c = (unsigned char)b->str[i];
+		if (i - start >= QUOTE_CAP) {
+			n += (size_t)snprintf(out + n, outlen - n, "...");
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[n++] = (char)c;
+		else
+			n += (size_t)snprintf(out + n, outlen - n, "\\x%02x",
+			    c);
+	}
+	out[n] = '\0';
+}
+
+/* Why a stream went bad, in words: what the server did, to what. */
+static void
+broken_text(struct dun_imap *imap, int r, const char *what, char *out,
+    size_t outlen)
+{
+	char said[QUOTE_CAP * 4 + 16];
+
+	server_said(imap, said, sizeof(said));
+	if (imap->toobig)
+		snprintf(out, outlen, "its answer to %s ran past %zu MiB, "
+		    "more than any message dunmail fetches", what,
+		    RESPONSE_CAP >> 20);
+	else if (imap->eof)
+		snprintf(out, outlen, "it closed the connection in the middle "
+		    "of its answer to %s%s%s%s", what, *said ? " (last line: "
+		    "\"" : "", said, *said ? "\")" : "");
+	else if ((r == MAILIMAP_ERROR_PARSE || r == MAILIMAP_ERROR_PROTOCOL) &&
+	    *said)
+		snprintf(out, outlen, "it answered %s with \"%s\", which is "
+		    "not an IMAP response", what, said);
+	else if (r == MAILIMAP_ERROR_STREAM)
+		snprintf(out, outlen, "no answer to %s within %d s ([imap] "
+		    "timeout), or the connection failed", what,
+		    imap->srv->timeout_s);
+	else
+		snprintf(out, outlen, "%s: connection failed or the server's "
+		    "answer did not parse (libetpan error %d)", what, r);
+}
+
 static int
 imap_fail(struct dun_imap *imap, int r, const char *what)
 {
-	char text[300];
+	char text[QUOTE_CAP * 4 + 200];
 
 	if (etpan_broken(r)) {
-		dun_error_set(DUN_ENET, "imap server %s:%d: %s: connection "
-		    "failed or the server's answer did not parse (libetpan "
-		    "error %d)", imap->srv->host, imap->srv->port, what, r);
+		imap->broken = 1;
+		broken_text(imap, r, what, text, sizeof(text));
+		dun_error_set(DUN_ENET, "imap server %s:%d: %s; the session "
+		    "was dropped", imap->srv->host, imap->srv->port, text);
 		dun_error_set_retry(DUN_RETRY_TEMP);
 	} else {
 		server_text(imap, text, sizeof(text));
@@ -208,6 +351,127 @@ imap_login(struct dun_imap *imap, const struct dun_config *cfg)
 	return DUN_EAUTH;
 }
 
+/* A TCP connection to host:port within timeout_s; -1 with *why set. */
+static int
+tcp_connect(const char *host, int port, int timeout_s, const char **why)
+{
+	struct addrinfo hints, *ai = NULL, *a;
+	char service[16];
+	int fd = -1, r, err = 0, flags;
+	socklen_t len = sizeof(err);
+	struct pollfd pfd;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(service, sizeof(service), "%d", port);
+	if ((r = getaddrinfo(host, service, &hints, &ai)) != 0) {
+		*why = gai_strerror(r);
+		return -1;
+	}
+	*why = "no address";
+	for (a = ai; a != NULL; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC,
+		    a->ai_protocol);
+		if (fd < 0) {
+			*why = strerror(errno);
+			continue;
+		}
+		flags = fcntl(fd, F_GETFL);
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+		err = 0;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+			err = errno;
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (err == EINPROGRESS) {
+				r = poll(&pfd, 1, timeout_s * 1000);
+				err = r == 0 ? ETIMEDOUT : r < 0 ? errno : 0;
+				if (err == 0 && getsockopt(fd, SOL_SOCKET,
+				    SO_ERROR, &err, &len) < 0)
+					err = errno;
+			}
+		}
+		if (err == 0) {
+			fcntl(fd, F_SETFL, flags);
+			break;
+		}
+		*why = strerror(err);
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/*
+ * Connects and reads the greeting through the guarded stream; *greeting
+ * is libetpan's verdict (authenticated or not). The errors say what the
+ * server did: nothing, nonsense, or a refusal.
+ */
+static int
+imap_open(struct dun_imap *imap, int *greeting)
+{
+	const struct dun_server *srv = imap->srv;
+	const char *why = "";
+	char said[QUOTE_CAP * 4 + 16];
+	const char *check = "; check that [imap] host and port name an IMAP "
+	    "server (993 for tls = implicit, 143 otherwise)";
+	mailstream *stream;
+	int fd, r;
+
+	if ((fd = tcp_connect(srv->host, srv->port, srv->timeout_s,
+	    &why)) < 0) {
+		dun_error_set(DUN_ENET, "imap server %s:%d: cannot connect: "
+		    "%s; is the host and port right and the server up?",
+		    srv->host, srv->port, why);
+		dun_error_set_retry(DUN_RETRY_TEMP);
+		return DUN_ENET;
+	}
+	stream = srv->tls == DUN_TLS_IMPLICIT ?
+	    mailstream_ssl_open_with_callback_timeout(fd, srv->timeout_s,
+	    tls_setup, imap) : mailstream_socket_open_timeout(fd,
+	    srv->timeout_s);
+	if (stream == NULL) {
+		close(fd);
+		dun_error_set(DUN_ENET, "imap server %s:%d: the TLS handshake "
+		    "failed (tls = implicit)%s", srv->host, srv->port, check);
+		dun_error_set_retry(DUN_RETRY_TEMP);
+		return DUN_ENET;
+	}
+	guard_install(imap, stream);
+	/* Closes the stream itself when the greeting is not right. */
+	r = mailimap_connect(imap->s, stream);
+	*greeting = r;
+	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED ||
+	    r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
+		return 0;
+	imap->broken = 1;
+	server_said(imap, said, sizeof(said));
+	if (r == MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION)
+		dun_error_set(DUN_ENET, "imap server %s:%d refused the session "
+		    "in its greeting: \"%s\"; try again later, or ask the "
+		    "server's operator", srv->host, srv->port, said);
+	else if (imap->eof)
+		dun_error_set(DUN_ENET, "imap server %s:%d closed the "
+		    "connection before its greeting%s", srv->host, srv->port,
+		    check);
+	else if (imap->toobig)
+		dun_error_set(DUN_ENET, "imap server %s:%d: its greeting ran "
+		    "past %zu MiB%s", srv->host, srv->port, RESPONSE_CAP >> 20,
+		    check);
+	else if (*said)
+		dun_error_set(DUN_ENET, "imap server %s:%d greeted with "
+		    "\"%s\", which is not IMAP%s", srv->host, srv->port,
+		    said, check);
+	else
+		dun_error_set(DUN_ENET, "imap server %s:%d said nothing for "
+		    "%d s after connecting: no IMAP greeting ([imap] "
+		    "timeout)%s", srv->host, srv->port, srv->timeout_s, check);
+	dun_error_set_retry(DUN_RETRY_TEMP);
+	return DUN_ENET;
+}
+
 int
 dun_imap_connect(struct dun_imap **out, const struct dun_config *cfg)
 {
@@ -225,23 +489,8 @@ dun_imap_connect(struct dun_imap **out, const struct dun_config *cfg)
 	if (log_trace_enabled(TRACE_IMAP))
 		mailimap_set_logger(imap->s, imap_logger, imap);
 
-	if (srv->tls == DUN_TLS_IMPLICIT)
-		r = mailimap_ssl_connect_with_callback(imap->s, srv->host,
-		    (uint16_t)srv->port, tls_setup, imap);
-	else
-		r = mailimap_socket_connect(imap->s, srv->host,
-		    (uint16_t)srv->port);
-	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
-	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		dun_error_set(DUN_ENET, "imap server %s:%d: cannot connect%s "
-		    "(libetpan error %d); is the host and port right and the "
-		    "server up?", srv->host, srv->port,
-		    srv->tls == DUN_TLS_IMPLICIT ? " or the TLS handshake "
-		    "failed" : "", r);
-		dun_error_set_retry(DUN_RETRY_TEMP);
-		rc = DUN_ENET;
+	if ((rc = imap_open(imap, &r)) < 0)
 		goto fail;
-	}
 	preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
 
 	switch (srv->tls) {
@@ -268,6 +517,8 @@ dun_imap_connect(struct dun_imap **out, const struct dun_config *cfg)
 		}
 		r = mailimap_socket_starttls_with_callback(imap->s, tls_setup,
 		    imap);
+		if (r == MAILIMAP_NO_ERROR)
+			guard_install(imap, imap->s->imap_stream);
 		if (r != MAILIMAP_NO_ERROR) {
 			rc = dun_error_set(DUN_ETLS, "imap server %s:%d: "
 			    "STARTTLS failed (libetpan error %d); refusing to "
@@ -324,7 +575,12 @@ dun_imap_close(struct dun_imap *imap)
 	if (imap == NULL)
 		return;
 	if (imap->s) {
-		if (imap->s->imap_state != MAILIMAP_STATE_DISCONNECTED &&
+		/* LOGOUT on a broken stream would only wait out the time-out,
+		 * and mailimap_free says it to any stream still open. */
+		if (imap->broken && imap->s->imap_stream) {
+			mailstream_close(imap->s->imap_stream);
+			imap->s->imap_stream = NULL;
+		} else if (imap->s->imap_state != MAILIMAP_STATE_DISCONNECTED &&
 		    imap->s->imap_stream)
 			mailimap_logout(imap->s);
 		mailimap_free(imap->s);

@@ -703,6 +703,7 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	case DUN_CLASS_PAID: pr->why_attention = "paid"; break;
 	case DUN_CLASS_WRONG_CONTACT: pr->why_attention = "wrong_contact";
 		break;
+	case DUN_CLASS_OPT_OUT: pr->why_attention = "opt_out"; break;
 	case DUN_CLASS_BOUNCE:
 		if (pr->p->bounce_hard)
 			pr->why_attention = "bounce_hard";
@@ -710,6 +711,10 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	default:
 		break;
 	}
+	/* Whatever hands a reply to a person files it where people look:
+	 * the class folders keep only what dunmail handled by itself. */
+	if (pr->why_attention)
+		pr->needs_attention = 1;
 	pr->folder = dun_inbound_folder(ib->cfg->imap_folder_root,
 	    pr->cls.cls, pr->needs_attention);
 	return 0;
@@ -787,6 +792,38 @@ classified_detail(const struct proc *pr)
 	dun_json_close(&d);
 	dun_buf_free(&cases);
 	return dun_buf_detach(&d, NULL);
+}
+
+/*
+ * The hook may hand a reply to a person where analyse() did not (a new
+ * rule of the state machine): it is then filed where people look too, so
+ * that folder holds every reply handed off. The `filed` event records
+ * the folder it went to.
+ */
+static int
+handed_by_hook(struct dun_inbound *ib, struct proc *pr, int64_t row_id,
+    struct dun_inmsg_result *res, int *handed)
+{
+	struct dun_handoff_list hl;
+	int rc;
+
+	if ((rc = dun_store_handoff_list_message(ib->store, &hl,
+	    row_id)) < 0)
+		return rc;
+	if (hl.count > 0 && !pr->needs_attention) {
+		log_debug("message %lld: handed off by the workflow (%s): "
+		    "filed under Needs attention", (long long)row_id,
+		    hl.items[0].reason);
+		pr->needs_attention = 1;
+		free(pr->folder);
+		pr->folder = dun_inbound_folder(ib->cfg->imap_folder_root,
+		    pr->cls.cls, 1);
+		res->folder = pr->folder;
+		rc = dun_store_inmsg_record(ib->store, row_id, res);
+	}
+	*handed = hl.count > 0;
+	dun_handoff_list_free(&hl);
+	return rc;
 }
 
 /* Writes what analyse() found, in the caller's transaction. raw is the
@@ -905,6 +942,9 @@ record(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	if (!pr->failed && (rc = ib->opts.on_reply(ib->store, ib->cfg, now,
 	    &reply, ib->opts.on_reply_arg)) < 0)
 		return rc;
+	if (!pr->failed && !handed && (rc = handed_by_hook(ib, pr, row->id,
+	    &res, &handed)) < 0)
+		return rc;
 	if (st) {
 		st->handoffs += handed;
 		st->unmatched += pr->m.debtor_id == 0 && !pr->failed;
@@ -930,6 +970,44 @@ message_failure(int rc)
 	    retry == DUN_RETRY_WAIT)
 		return 0;
 	return 1;
+}
+
+/*
+ * A message handed off because its processing failed is forwarded like
+ * any other hand-off: the hook sees it with no case (so it can only
+ * forward it), in a transaction of its own after the hand-off committed.
+ * If that fails too, the queue and the folder still have the message.
+ */
+static void
+forward_failed(struct dun_inbound *ib, struct proc *pr,
+    const struct dun_inmsg *row, const char *raw, size_t raw_len,
+    dun_time_t now)
+{
+	struct dun_inbound_reply reply;
+	int rc;
+
+	memset(&reply, 0, sizeof(reply));
+	reply.message_id = row->id;
+	reply.sha256 = row->sha256;
+	reply.parsed = pr->p;
+	reply.cls = &pr->cls;
+	reply.match_method = pr->m.method;
+	reply.handed_off = 1;
+	reply.folder = pr->folder;
+	reply.raw = raw;
+	reply.raw_len = raw_len;
+	if ((rc = dun_store_begin(ib->store)) == 0) {
+		rc = ib->opts.on_reply(ib->store, ib->cfg, now, &reply,
+		    ib->opts.on_reply_arg);
+		if (rc == 0)
+			rc = dun_store_commit(ib->store);
+		else
+			dun_store_rollback(ib->store);
+	}
+	if (rc < 0)
+		log_warnx("message %lld: its hand-off is not forwarded: %s "
+		    "(it is queued and filed)", (long long)row->id,
+		    dun_error_last());
 }
 
 /*
@@ -986,6 +1064,7 @@ hand_off_failed(struct dun_inbound *ib, int64_t id, const char *error,
 	    (long long)row.id, row.uid, pr.error, pr.folder);
 	if (st)
 		st->processed++;
+	forward_failed(ib, &pr, &row, raw, len, now);
 	goto done;
 fail:
 	dun_store_rollback(ib->store);

@@ -162,7 +162,7 @@ csv_load(struct csv_doc *doc, const char *path, char delimiter,
 		goto done;
 	}
 	if (doc->nrows == 0) {
-		dun_diags_add(diags, path, 0, "the file is empty; a header "
+		dun_diags_add(diags, path, 1, "the file is empty; a header "
 		    "row is needed");
 		rc = DUN_EINVAL;
 	}
@@ -237,11 +237,23 @@ dun_ledger_email_valid(const char *addr)
 	}
 	if (strchr(addr, '@') != at)
 		return 0;
+	/* The local part is a dot-atom: no dot at either end, none doubled
+	 * (RFC 5322 3.4.1); servers refuse the rest. */
+	if (addr[0] == '.' || at[-1] == '.' ||
+	    memmem(addr, (size_t)(at - addr), "..", 2) != NULL)
+		return 0;
 	p = at + 1;
 	if (strchr(p, '.') == NULL || *p == '.' || p[strlen(p) - 1] == '.' ||
 	    strstr(p, ".."))
 		return 0;
 	return 1;
+}
+
+/* [ledger] decimal_separator; a config built by hand has none. */
+static char
+decimal_sep(const struct dun_config *cfg)
+{
+	return cfg->ledger.decimal_sep == ',' ? ',' : '.';
 }
 
 static int
@@ -431,8 +443,8 @@ validate_invoice_row(struct inv_rec *rec, const struct csv_row *row,
 
 	if (dun_currency_exponent(rec->invoice.currency) >= 0) {
 		text = field_dup(row, index, DUN_COL_AMOUNT);
-		if (dun_money_parse(&rec->invoice.amount_minor, text,
-		    rec->invoice.currency) < 0)
+		if (dun_money_parse_sep(&rec->invoice.amount_minor, text,
+		    rec->invoice.currency, decimal_sep(cfg)) < 0)
 			ROW_PROBLEM(DUN_COL_AMOUNT, "%s", dun_error_last());
 		else if (rec->invoice.amount_minor <= 0)
 			ROW_PROBLEM(DUN_COL_AMOUNT, "'%s' is not a positive "
@@ -442,8 +454,8 @@ validate_invoice_row(struct inv_rec *rec, const struct csv_row *row,
 		if (*text == '\0')
 			rec->invoice.ledger_open_minor =
 			    rec->invoice.amount_minor;
-		else if (dun_money_parse(&rec->invoice.ledger_open_minor, text,
-		    rec->invoice.currency) < 0)
+		else if (dun_money_parse_sep(&rec->invoice.ledger_open_minor,
+		    text, rec->invoice.currency, decimal_sep(cfg)) < 0)
 			ROW_PROBLEM(DUN_COL_OPEN_AMOUNT, "%s",
 			    dun_error_last());
 		else if (rec->invoice.ledger_open_minor < 0)
@@ -505,15 +517,6 @@ validate_invoice_row(struct inv_rec *rec, const struct csv_row *row,
 	return bad ? DUN_EINVAL : 0;
 }
 
-static enum dun_case_state
-initial_state(const struct inv_rec *rec, dun_time_t now)
-{
-	dun_date_t today = dun_tz_date(now, rec->debtor.timezone);
-
-	return rec->invoice.due_date < today ? DUN_CASE_OVERDUE :
-	    DUN_CASE_UPCOMING;
-}
-
 static int
 trail_invoice(struct dun_store *store, dun_time_t now, const char *kind,
     int64_t case_id, int64_t debtor_id, const struct dun_invoice *inv,
@@ -545,54 +548,53 @@ trail_invoice(struct dun_store *store, dun_time_t now, const char *kind,
 }
 
 /* After the open amount changed: close a settled case, reopen a case
- * the ledger says is owed again. */
+ * the ledger says is owed again, open one for an invoice imported settled
+ * and owed now. The case module's transition decides the state and writes
+ * the trail event naming the case. */
 static int
-settle_case(struct dun_store *store, const struct dun_invoice *inv,
-    dun_time_t now, const char *why, struct dun_import_stats *stats)
+settle_case(struct dun_store *store, const struct dun_config *cfg,
+    const struct dun_invoice *inv, dun_time_t now, const char *why,
+    struct dun_import_stats *stats)
 {
 	struct dun_case *c = NULL;
-	struct dun_debtor *d = NULL;
+	struct dun_case_event ev;
+	struct dun_case_outcome o;
+	int64_t id;
 	int rc;
 
 	rc = dun_store_case_by_invoice(store, &c, inv->number);
 	if (rc == DUN_ENOTFOUND) {
 		if (inv->open_minor == 0)
 			return 0;
-		/* Imported settled, owed again now: open a case. */
-		int64_t id;
-		if ((rc = dun_store_debtor_get(store, &d, inv->debtor_id)) < 0)
-			return rc;
-		rc = dun_store_case_create(store, &id, inv->id,
-		    inv->due_date < dun_tz_date(now, d->timezone) ?
-		    DUN_CASE_OVERDUE : DUN_CASE_UPCOMING, now);
-		dun_debtor_free(d);
-		if (rc == 0)
+		if ((rc = dun_case_open(store, cfg, &id, inv->id, now,
+		    "imported settled, owed now", NULL)) == 0)
 			stats->cases_opened++;
 		return rc;
 	}
 	if (rc < 0)
 		return rc;
+	memset(&ev, 0, sizeof(ev));
+	ev.promised_on = ev.return_date = ev.until = DUN_DATE_NONE;
+	ev.promised_minor = -1;
 	if (inv->open_minor == 0 && dun_case_state_open(c->state)) {
-		rc = dun_case_set_state(store, c->id, DUN_CASE_CLOSED, now,
-		    why);
-		stats->cases_closed++;
+		ev.kind = DUN_EV_LEDGER_SETTLED;
+		if ((rc = dun_case_apply(store, cfg, c->id, &ev, now, 0, NULL,
+		    why, &o)) == 0 && o.state != c->state)
+			stats->cases_closed++;
 	} else if (inv->open_minor > 0 && !dun_case_state_open(c->state)) {
-		if ((rc = dun_store_debtor_get(store, &d, inv->debtor_id)) == 0)
-			rc = dun_case_set_state(store, c->id, inv->due_date <
-			    dun_tz_date(now, d->timezone) ? DUN_CASE_OVERDUE :
-			    DUN_CASE_UPCOMING, now,
-			    "reopened: the ledger shows an open amount");
-		dun_debtor_free(d);
-		stats->cases_reopened++;
+		ev.kind = DUN_EV_LEDGER_OPEN;
+		if ((rc = dun_case_apply(store, cfg, c->id, &ev, now, 0, NULL,
+		    NULL, &o)) == 0 && o.state != c->state)
+			stats->cases_reopened++;
 	}
 	dun_case_free(c);
 	return rc;
 }
 
 static int
-apply_invoice(struct dun_store *store, struct inv_rec *rec, dun_time_t now,
-    const char *path, struct dun_import_stats *stats,
-    struct dun_diags *diags)
+apply_invoice(struct dun_store *store, const struct dun_config *cfg,
+    struct inv_rec *rec, dun_time_t now, const char *path,
+    struct dun_import_stats *stats, struct dun_diags *diags)
 {
 	struct dun_invoice *old = NULL, *cur = NULL;
 	int64_t debtor_id, invoice_id, case_id;
@@ -612,8 +614,8 @@ apply_invoice(struct dun_store *store, struct inv_rec *rec, dun_time_t now,
 		stats->invoices_new++;
 		case_id = 0;
 		if (rec->invoice.ledger_open_minor > 0) {
-			if ((rc = dun_store_case_create(store, &case_id,
-			    invoice_id, initial_state(rec, now), now)) < 0)
+			if ((rc = dun_case_open(store, cfg, &case_id,
+			    invoice_id, now, NULL, NULL)) < 0)
 				goto done;
 			stats->cases_opened++;
 		}
@@ -647,7 +649,7 @@ apply_invoice(struct dun_store *store, struct inv_rec *rec, dun_time_t now,
 		    debtor_id, &rec->invoice, path, rec->line)) < 0)
 			goto done;
 	}
-	rc = settle_case(store, cur, now, "the ledger shows the invoice "
+	rc = settle_case(store, cfg, cur, now, "the ledger shows the invoice "
 	    "settled", stats);
 done:
 	if (rc == 0 && changed == 2)
@@ -766,7 +768,8 @@ dun_ledger_import_invoices(struct dun_store *store,
 				break;
 		if (j < i)
 			continue;
-		rc = apply_invoice(store, &recs[i], now, path, stats, diags);
+		rc = apply_invoice(store, cfg, &recs[i], now, path, stats,
+		    diags);
 	}
 	if (rc == 0 && (stats->invoices_new || stats->invoices_updated))
 		rc = trail_import(store, now, "import", path, stats);
@@ -843,8 +846,8 @@ validate_payment_row(struct pay_rec *rec, const struct csv_row *row,
 	free(text);
 	if (!bad) {
 		text = field_dup(row, index, DUN_PCOL_AMOUNT);
-		if (dun_money_parse(&rec->amount_minor, text,
-		    rec->currency) < 0)
+		if (dun_money_parse_sep(&rec->amount_minor, text,
+		    rec->currency, decimal_sep(cfg)) < 0)
 			ROW_PROBLEM(DUN_PCOL_AMOUNT, "%s", dun_error_last());
 		else if (rec->amount_minor <= 0)
 			ROW_PROBLEM(DUN_PCOL_AMOUNT, "'%s' is not a positive "
@@ -856,8 +859,9 @@ validate_payment_row(struct pay_rec *rec, const struct csv_row *row,
 }
 
 static int
-apply_payment(struct dun_store *store, struct pay_rec *rec, dun_time_t now,
-    const char *path, struct dun_import_stats *stats)
+apply_payment(struct dun_store *store, const struct dun_config *cfg,
+    struct pay_rec *rec, dun_time_t now, const char *path,
+    struct dun_import_stats *stats)
 {
 	struct dun_invoice *inv = NULL;
 	struct dun_case *c = NULL;
@@ -898,7 +902,7 @@ apply_payment(struct dun_store *store, struct pay_rec *rec, dun_time_t now,
 	rc = dun_trail_append(store, now, "payment", &ref, b.data);
 	dun_buf_free(&b);
 	if (rc == 0)
-		rc = settle_case(store, inv, now, "a payment cleared the "
+		rc = settle_case(store, cfg, inv, now, "a payment cleared the "
 		    "invoice", stats);
 	dun_case_free(c);
 	dun_invoice_free(inv);
@@ -946,7 +950,7 @@ dun_ledger_import_payments(struct dun_store *store,
 	if ((rc = dun_store_begin(store)) < 0)
 		goto done;
 	for (i = 0; i < nrecs && rc == 0; i++)
-		rc = apply_payment(store, &recs[i], now, path, stats);
+		rc = apply_payment(store, cfg, &recs[i], now, path, stats);
 	if (rc == 0 && stats->payments_new)
 		rc = trail_import(store, now, "import", path, stats);
 	if (rc < 0) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "dunmail/log.h"
+#include "dunmail/timeutil.h"
 
 static const char *log_progname = "dunmail";
 static int log_syslog;
@@ -37,6 +38,10 @@ log_init(const char *progname, int use_syslog, int verbose)
 		int mask = log_parse_trace(env);
 		if (mask > 0)
 			log_trace_mask |= mask;
+		else if (mask < 0)
+			fprintf(stderr, "%s: DUNMAIL_TRACE: unknown trace "
+			    "category in '%s' (smtp, imap, case, sched, parse, "
+			    "store, classify or all)\n", log_progname, env);
 	}
 }
 
@@ -65,8 +70,9 @@ log_parse_trace(const char *spec)
 	for (tok = strtok_r(copy, ",", &save); tok;
 	    tok = strtok_r(NULL, ",", &save)) {
 		int found = 0;
+		/* Not ~0: that is -1, which callers take for an error. */
 		if (strcmp(tok, "all") == 0) {
-			mask = ~0;
+			mask |= TRACE_ALL;
 			continue;
 		}
 		for (i = 0; i < sizeof(trace_names) / sizeof(trace_names[0]); i++)
@@ -102,6 +108,9 @@ vlog(int pri, const char *prefix, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_syslog) {
+		/* syslog() stamps local time: the process's, not the last
+		 * debtor's zone a computation switched to. */
+		dun_tz_reset();
 		syslog(pri, "%s%s", prefix, msg);
 		return;
 	}
@@ -116,9 +125,10 @@ vlog_errno(int pri, const char *fmt, va_list ap)
 	int saved = errno;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_syslog)
+	if (log_syslog) {
+		dun_tz_reset();
 		syslog(pri, "%s: %s", msg, strerror(saved));
-	else {
+	} else {
 		fprintf(stderr, "%s: %s: %s\n", log_progname, msg,
 		    strerror(saved));
 		fflush(stderr);

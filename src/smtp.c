@@ -9,6 +9,7 @@
  * MAIL_RCPT_ALLOWFAILS (spelt ALLLOWFAILS before curl 8.2, present since
  * 7.69), so one refused address does not sink the others.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,20 @@
 #define REPLY_CAP 512   /* one reply line kept, bytes */
 #define LINE_CAP 2048   /* a server line longer than this is cut */
 #define PENDING_MAX 8   /* commands awaiting a reply; lock-step needs 1 */
+#define REPLY_MAX (16 * 1024) /* one multi-line reply; EHLO's is < 2 KiB */
+#define ODD_CAP 64      /* the nonsense quoted back in an error */
 
-enum cmd_kind { CMD_GREETING, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_EOD,
-	CMD_AUTH, CMD_OTHER };
+enum cmd_kind { CMD_NONE, CMD_GREETING, CMD_EHLO, CMD_STARTTLS, CMD_MAIL,
+	CMD_RCPT, CMD_DATA, CMD_EOD, CMD_AUTH, CMD_QUIT, CMD_OTHER };
+
+/* What the server was answering, for an error message. */
+static const char *const cmd_names[] = {
+	[CMD_NONE] = "nothing", [CMD_GREETING] = "the greeting",
+	[CMD_EHLO] = "EHLO", [CMD_STARTTLS] = "STARTTLS",
+	[CMD_MAIL] = "MAIL FROM", [CMD_RCPT] = "RCPT TO", [CMD_DATA] = "DATA",
+	[CMD_EOD] = "the end of data", [CMD_AUTH] = "AUTH",
+	[CMD_QUIT] = "QUIT", [CMD_OTHER] = "a command",
+};
 
 struct pending {
 	enum cmd_kind kind;
@@ -39,6 +51,8 @@ struct dun_smtp {
 	CURL *curl;                   /* owned; kept across messages */
 	struct curl_slist *connect_to; /* owned */
 	char *url;                    /* owned */
+	char *where;                  /* owned; "host:port" for messages */
+	int timeout_s;
 	char errbuf[CURL_ERROR_SIZE];
 
 	/* The transaction in progress. */
@@ -52,10 +66,22 @@ struct dun_smtp {
 	struct pending pending[PENDING_MAX];
 	size_t npending;
 	size_t rcpts_sent;
-	int last_code;                /* last final reply seen */
+	int last_code;                /* last final reply seen, not QUIT's */
+	char last_reply[REPLY_CAP];   /* that reply's line */
 	int in_auth;                  /* a 334 challenge is outstanding */
 	char line[LINE_CAP];          /* a reply line being assembled */
 	size_t linelen;
+
+	/* What went wrong with the server's side, for the message: the
+	 * first line that is not an SMTP reply, a reply that never ended,
+	 * the first command left without a reply. */
+	char odd[ODD_CAP];
+	int too_long;
+	size_t reply_bytes;           /* of the reply being read */
+	enum cmd_kind odd_to;         /* what the odd line answered */
+	enum cmd_kind unanswered;
+	size_t commands;              /* sent in this transaction */
+	int mail_sent;                /* the transaction itself began */
 	struct curl_slist *rcpt_list; /* owned while sending */
 	char *mail_from;              /* owned while sending */
 	size_t nrcpts;
@@ -171,17 +197,42 @@ pending_push(struct dun_smtp *s, enum cmd_kind kind, size_t rcpt)
 	s->npending++;
 }
 
+/* Lock-step: a command goes out only once the one before it was
+ * answered, so whatever still waits for a reply when the next is sent
+ * (QUIT after a time-out) never got one. Its reply must not be taken
+ * from the next command's. */
+static void
+pending_abandon(struct dun_smtp *s)
+{
+	if (s->npending == 0)
+		return;
+	if (s->unanswered == CMD_NONE)
+		s->unanswered = s->pending[0].kind;
+	s->npending = 0;
+}
+
 static void
 on_command(struct dun_smtp *s, const char *line, size_t len)
 {
 	char shown[128];
 
+	pending_abandon(s);
+	s->commands++;
+	s->reply_bytes = 0;
 	if (len >= 8 && !strncasecmp(line, "RCPT TO:", 8))
 		pending_push(s, CMD_RCPT, s->rcpts_sent++);
-	else if (len >= 10 && !strncasecmp(line, "MAIL FROM:", 10))
+	else if (len >= 10 && !strncasecmp(line, "MAIL FROM:", 10)) {
 		pending_push(s, CMD_MAIL, 0);
-	else if (len >= 4 && !strncasecmp(line, "DATA", 4))
+		s->mail_sent = 1;
+	} else if (len >= 4 && !strncasecmp(line, "DATA", 4))
 		pending_push(s, CMD_DATA, 0);
+	else if (len >= 4 && (!strncasecmp(line, "EHLO", 4) ||
+	    !strncasecmp(line, "HELO", 4)))
+		pending_push(s, CMD_EHLO, 0);
+	else if (len >= 8 && !strncasecmp(line, "STARTTLS", 8))
+		pending_push(s, CMD_STARTTLS, 0);
+	else if (len >= 4 && !strncasecmp(line, "QUIT", 4))
+		pending_push(s, CMD_QUIT, 0);
 	else if (len >= 4 && !strncasecmp(line, "AUTH", 4)) {
 		pending_push(s, CMD_AUTH, 0);
 		if (log_trace_enabled(TRACE_SMTP)) {
@@ -214,29 +265,100 @@ on_command(struct dun_smtp *s, const char *line, size_t len)
 	}
 }
 
+/*
+ * The code of an SMTP reply line (RFC 5321 4.2: "2yz" to "5yz", then a
+ * space, a hyphen or the end), with *more set for a "250-" line that
+ * continues; 0 if the line is not an SMTP reply at all.
+ */
+static int
+reply_code(const char *line, size_t len, int *more)
+{
+	*more = 0;
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' ||
+	    line[1] > '5' || line[2] < '0' || line[2] > '9' ||
+	    (len > 3 && line[3] != ' ' && line[3] != '-'))
+		return 0;
+	*more = len > 3 && line[3] == '-';
+	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+}
+
+/* What the server is answering now. */
+static enum cmd_kind
+waiting_for(const struct dun_smtp *s)
+{
+	if (s->unanswered != CMD_NONE)
+		return s->unanswered;
+	if (s->npending > 0)
+		return s->pending[0].kind;
+	return s->commands == 0 ? CMD_GREETING : CMD_NONE;
+}
+
+/*
+ * libcurl hands every server line to the header callback as well, and
+ * ignores a line that is not a reply until the time-out. Nonsense ends
+ * the transfer here, at once, and is kept for the message; so does a
+ * reply that never ends (REPLY_MAX).
+ */
+static size_t
+header_cb(char *data, size_t size, size_t nitems, void *arg)
+{
+	struct dun_smtp *s = arg;
+	size_t len = size * nitems, i, n = 0;
+	int code, more;
+
+	s->reply_bytes += len;
+	code = reply_code(data, len, &more);
+	if (code == 0) {
+		s->odd_to = waiting_for(s);
+		/* Printable, and binary shown as \xNN. */
+		for (i = 0; i < len && n + 5 < sizeof(s->odd); i++) {
+			unsigned char c = (unsigned char)data[i];
+			if ((c == '\r' || c == '\n') && i + 2 >= len)
+				break;
+			if (isprint(c) && c != '\\')
+				s->odd[n++] = (char)c;
+			else
+				n += (size_t)snprintf(s->odd + n, 5, "\\x%02x",
+				    c);
+		}
+		s->odd[n] = '\0';
+		return 0;
+	}
+	if (s->reply_bytes > REPLY_MAX) {
+		s->odd_to = waiting_for(s);
+		s->too_long = 1;
+		return 0;
+	}
+	if (!more)
+		s->reply_bytes = 0;
+	return len;
+}
+
 static void
 on_reply_line(struct dun_smtp *s, const char *line)
 {
 	struct dun_smtp_result *res = s->res;
 	struct pending p = { CMD_GREETING, 0 };
-	int code;
+	int code, more;
 
 	log_trace(TRACE_SMTP, "< %s", line);
-	/* "250-..." continues; "250 ..." or "250" ends a reply. */
-	if (strlen(line) < 3 || line[0] < '1' || line[0] > '5' ||
-	    line[1] < '0' || line[1] > '9' || line[2] < '0' || line[2] > '9')
+	/* "250-..." continues; "250 ..." or "250" ends a reply. Anything
+	 * else is nonsense, which header_cb reports. */
+	if ((code = reply_code(line, strlen(line), &more)) == 0 || more)
 		return;
-	if (line[3] == '-')
-		return;
-	code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-	s->last_code = code;
-	s->in_auth = code == 334;
 	if (s->npending > 0) {
 		p = s->pending[0];
 		memmove(s->pending, s->pending + 1,
 		    (s->npending - 1) * sizeof(s->pending[0]));
 		s->npending--;
 	}
+	if (p.kind == CMD_QUIT)
+		return; /* says nothing of the transaction */
+	s->last_code = code;
+	snprintf(s->last_reply, sizeof(s->last_reply), "%s", line);
+	s->in_auth = code == 334;
 	if (res == NULL)
 		return;
 	if (p.kind == CMD_RCPT && p.rcpt < res->nrcpts) {
@@ -364,6 +486,9 @@ dun_smtp_open(struct dun_smtp **out, const struct dun_server *srv,
 	s->url = xasprintf("%s://%s:%d/%s", srv->tls == DUN_TLS_IMPLICIT ?
 	    "smtps" : "smtp", name, srv->port, ehlo_name && *ehlo_name ?
 	    ehlo_name : "localhost");
+	s->where = xasprintf(strchr(srv->host, ':') ? "[%s]:%d" : "%s:%d",
+	    srv->host, srv->port);
+	s->timeout_s = srv->timeout_s;
 	/* Verify and send SNI for tls_name, connect to host. */
 	if (strcmp(name, srv->host) != 0) {
 		route = xasprintf(strchr(srv->host, ':') ? "%s:%d:[%s]:%d" :
@@ -411,6 +536,8 @@ dun_smtp_open(struct dun_smtp **out, const struct dun_server *srv,
 	curl_easy_setopt(s->curl, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, debug_cb);
 	curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s);
 	curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(s->curl, CURLOPT_READDATA, s);
 	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
@@ -444,6 +571,7 @@ dun_smtp_close(struct dun_smtp *s)
 	}
 	curl_slist_free_all(s->connect_to);
 	free(s->url);
+	free(s->where);
 	free(s);
 }
 
@@ -501,14 +629,62 @@ send_begin(struct dun_smtp *s, struct dun_smtp_result *res,
 	s->npending = 0;
 	s->rcpts_sent = 0;
 	s->last_code = 0;
+	s->last_reply[0] = '\0';
 	s->in_auth = 0;
 	s->linelen = 0;
+	s->odd[0] = '\0';
+	s->too_long = 0;
+	s->reply_bytes = 0;
+	s->odd_to = s->unanswered = CMD_NONE;
+	s->commands = 0;
+	s->mail_sent = 0;
 	s->held = s->released = 0;
 	s->errbuf[0] = '\0';
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, s->mail_from);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, s->rcpt_list);
 	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	return 0;
+}
+
+/*
+ * The error for a server that answered nonsense, too much or nothing:
+ * what it said (quoted, made printable), to which command, and what to
+ * check. tail ends the sentence: was the message delivered?
+ */
+static void
+describe_fault(struct dun_smtp *s, int rc, CURLcode cc, const char *tail)
+{
+	const char *curl_text = s->errbuf[0] ? s->errbuf :
+	    curl_easy_strerror(cc);
+	enum cmd_kind to = s->odd[0] || s->too_long ? s->odd_to :
+	    waiting_for(s);
+	const char *what = cmd_names[to];
+	const char *check = to == CMD_GREETING || to == CMD_EHLO ?
+	    "; check that [smtp] host and port name an SMTP submission "
+	    "server" : "";
+
+	if (s->odd[0] && to == CMD_GREETING)
+		dun_error_set(rc, "SMTP server %s greeted with \"%s\", which "
+		    "is not SMTP%s%s", s->where, s->odd, tail, check);
+	else if (s->odd[0])
+		dun_error_set(rc, "SMTP server %s answered %s with \"%s\", "
+		    "which is not an SMTP reply%s%s", s->where, what, s->odd,
+		    tail, check);
+	else if (s->too_long)
+		dun_error_set(rc, "SMTP server %s: its reply to %s ran past %d "
+		    "KiB without ending%s%s", s->where, what, REPLY_MAX / 1024,
+		    tail, check);
+	else if (cc == CURLE_OPERATION_TIMEDOUT && to != CMD_NONE)
+		dun_error_set(rc, "SMTP server %s said nothing for %d s when "
+		    "it should have answered %s ([smtp] timeout)%s%s",
+		    s->where, s->timeout_s, what, tail, check);
+	else if (to != CMD_NONE)
+		dun_error_set(rc, "SMTP server %s: no usable reply to %s "
+		    "(libcurl: %s)%s%s", s->where, what, curl_text, tail,
+		    check);
+	else
+		dun_error_set(rc, "SMTP server %s: %s%s", s->where, curl_text,
+		    tail);
 }
 
 /* Reads the outcome of a transaction from libcurl's result and the
@@ -553,12 +729,19 @@ send_end(struct dun_smtp *s, struct dun_smtp_result *res, CURLcode cc,
 	    res->rcpts[nrcpts - 1].code != 0)
 		code = deferred ? 450 : res->rcpts[0].code;
 	rc = dun_smtp__classify((int)cc, code, &retry);
-	if (res->data_ended && res->code == 0)
+	if (rc == DUN_ENET && retry == DUN_RETRY_FINAL && !s->mail_sent) {
+		/* A 5xx to the greeting or EHLO refuses this session, not
+		 * the message: no message is failed for it. */
+		retry = DUN_RETRY_TEMP;
+		dun_error_set(rc, "SMTP server %s refused the session: %s; "
+		    "nothing was sent; if this persists, check [smtp] host "
+		    "and port or ask the server's operator", s->where,
+		    s->last_reply[0] ? s->last_reply : s->errbuf);
+	} else if (res->data_ended && res->code == 0)
 		/* The end of data went out and no reply came back: the
 		 * server may have accepted it. */
-		dun_error_set(rc, "SMTP %s: no reply after the end of data "
-		    "(%s); the message may have been accepted", s->url,
-		    s->errbuf[0] ? s->errbuf : curl_easy_strerror(cc));
+		describe_fault(s, rc, cc, "; the message may have been "
+		    "accepted");
 	else if (accepted == 0 && s->rcpts_sent == nrcpts && nrcpts > 0 &&
 	    res->rcpts[0].code >= 400)
 		dun_error_set(rc, "SMTP: every recipient was refused; "
@@ -572,10 +755,12 @@ send_end(struct dun_smtp *s, struct dun_smtp_result *res, CURLcode cc,
 		dun_error_set(rc, "SMTP %s: the server refused the login "
 		    "(%d); check [smtp] user and the password", s->url,
 		    code);
+	else if (res->reply)
+		dun_error_set(rc, "SMTP server %s: %s: %s", s->where,
+		    s->errbuf[0] ? s->errbuf : curl_easy_strerror(cc),
+		    res->reply);
 	else
-		dun_error_set(rc, "SMTP %s: %s%s%s", s->url, s->errbuf[0] ?
-		    s->errbuf : curl_easy_strerror(cc), res->reply ? ": " :
-		    "", res->reply ? res->reply : "");
+		describe_fault(s, rc, cc, "; nothing was delivered");
 	dun_error_set_retry(retry);
 cleanup:
 	s->data = NULL;

@@ -428,18 +428,29 @@ store_busy(void *arg, int tries)
 	return 1;
 }
 
-int
-dun_store_open(struct dun_store **out, const char *path)
+static int
+store_open(struct dun_store **out, const char *path, int create)
 {
 	struct dun_store *store;
+	struct stat st;
 	int fd, rc;
 
 	*out = NULL;
 	/* Create the file ourselves so it is 0600 from the first byte. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	if (fd < 0 && errno == ENOENT && !create)
+		return dun_error_set(DUN_ENOTFOUND, "store %s does not exist",
+		    path);
 	if (fd < 0)
 		return dun_error_set_errno(DUN_ESTORE, "cannot open store %s",
 		    path);
+	/* One made before, or copied in, may be open to others: the store
+	 * holds every debtor's mail. SQLite gives the -wal and -shm files
+	 * the mode of the database. */
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 &&
+	    fchmod(fd, 0600) < 0)
+		log_warn("store %s is readable by others and could not be "
+		    "made private (chmod 600 it)", path);
 	close(fd);
 	store = xcalloc(1, sizeof(*store));
 	store->path = xstrdup(path);
@@ -456,7 +467,7 @@ dun_store_open(struct dun_store **out, const char *path)
 		goto fail;
 	if ((rc = store_migrate(store)) < 0)
 		goto fail;
-	/* The WAL and SHM files inherit the umask: tighten them too. */
+	/* -wal and -shm left from before the store was made private. */
 	{
 		char *wal = xasprintf("%s-wal", path);
 		char *shm = xasprintf("%s-shm", path);
@@ -470,6 +481,18 @@ dun_store_open(struct dun_store **out, const char *path)
 fail:
 	dun_store_close(store);
 	return rc;
+}
+
+int
+dun_store_open(struct dun_store **out, const char *path)
+{
+	return store_open(out, path, 1);
+}
+
+int
+dun_store_open_existing(struct dun_store **out, const char *path)
+{
+	return store_open(out, path, 0);
 }
 
 void

@@ -247,7 +247,8 @@ int
 dun_store_case_create(struct dun_store *store, int64_t *id_out,
     int64_t invoice_id, enum dun_case_state state, dun_time_t now)
 {
-	/* A new case is reminded as the policy says. */
+	/* The row only: dun_case_open() (cases.h) calls this and lets the
+	 * state machine set the state and next action, with their event. */
 	sqlite3_stmt *st = store__prepare(store, "INSERT INTO dcase "
 	    "(invoice_id, state, next_action, opened_at, updated_at) VALUES "
 	    "(?1, ?2, 'remind', ?3, ?3)");
@@ -346,6 +347,8 @@ dun_store_case_save(struct dun_store *store, const struct dun_case *c)
 	return rc;
 }
 
+/* The one UPDATE of a case's state: called by dun_case__set_state()
+ * (cases.c) only, which writes the trail event in the same transaction. */
 int
 dun_store__case_set_state(struct dun_store *store, int64_t id,
     enum dun_case_state state, dun_time_t now)

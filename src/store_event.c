@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dunmail/common.h"
+#include "dunmail/trail.h"
 #include "store_internal.h"
 
 int
@@ -59,21 +60,19 @@ dun_store__event_insert(struct dun_store *store, struct dun_event *ev)
 	return rc;
 }
 
-int
-dun_store_event_foreach(struct dun_store *store, int64_t case_id,
+#define EVENT_COLS "seq, at, kind, case_id, debtor_id, message_id, " \
+	"message_sha256, detail, prev_hash, hash"
+
+/* Steps st (selecting EVENT_COLS, parameters bound) and calls fn for each
+ * row; finishes st. */
+static int
+events_each(struct dun_store *store, sqlite3_stmt *st,
     int (*fn)(const struct dun_event *ev, void *arg), void *arg)
 {
-	sqlite3_stmt *st = store__prepare(store, "SELECT seq, at, kind, "
-	    "case_id, debtor_id, message_id, message_sha256, detail, "
-	    "prev_hash, hash FROM event WHERE ?1 = 0 OR case_id = ?1 "
-	    "ORDER BY seq");
 	struct dun_event ev;
 	const unsigned char *t;
 	int rc, r = 0;
 
-	if (st == NULL)
-		return DUN_ESTORE;
-	sqlite3_bind_int64(st, 1, case_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&ev, 0, sizeof(ev));
 		ev.seq = sqlite3_column_int64(st, 0);
@@ -103,6 +102,248 @@ dun_store_event_foreach(struct dun_store *store, int64_t case_id,
 		r = store__error(store, "read events");
 	store__finish(store, st);
 	return r;
+}
+
+int
+dun_store_event_foreach(struct dun_store *store, int64_t case_id,
+    int (*fn)(const struct dun_event *ev, void *arg), void *arg)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT " EVENT_COLS " FROM "
+	    "event WHERE ?1 = 0 OR case_id = ?1 ORDER BY seq");
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, case_id);
+	return events_each(store, st, fn, arg);
+}
+
+/* The messages of a case: joined to it, or named by one of its events
+ * (an out-of-office that held this case while it answered another). */
+#define CASE_MESSAGES "SELECT message_id FROM message_case WHERE " \
+	"case_id = ?1 UNION SELECT message_id FROM event WHERE case_id = ?1 " \
+	"AND message_id > 0"
+
+int
+dun_store_case_trail_foreach(struct dun_store *store, int64_t case_id,
+    int (*fn)(const struct dun_event *ev, void *arg), void *arg)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT " EVENT_COLS " FROM "
+	    "event WHERE case_id = ?1 OR (message_id > 0 AND message_id IN ("
+	    CASE_MESSAGES ")) ORDER BY seq");
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, case_id);
+	return events_each(store, st, fn, arg);
+}
+
+int
+dun_store_event_range_foreach(struct dun_store *store, int64_t first_seq,
+    int64_t last_seq, int (*fn)(const struct dun_event *ev, void *arg),
+    void *arg)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT " EVENT_COLS " FROM "
+	    "event WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq");
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, first_seq);
+	sqlite3_bind_int64(st, 2, last_seq);
+	return events_each(store, st, fn, arg);
+}
+
+int
+dun_store_case_trail_messages(struct dun_store *store,
+    struct dun_case_messages *out, int64_t case_id)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT m.id, m.direction, "
+	    "m.kind, m.message_id, m.subject, m.from_addr, m.to_addrs, "
+	    "m.sha256, m.outbox_state, m.smtp_reply, m.class, "
+	    "CASE WHEN m.sent_at > 0 THEN m.sent_at ELSE m.created_at END AS t "
+	    "FROM message m WHERE m.id IN (" CASE_MESSAGES ") ORDER BY t, m.id");
+	int rc;
+
+	out->items = NULL;
+	out->count = 0;
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, case_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dun_case_message *m;
+		const unsigned char *dir = sqlite3_column_text(st, 1);
+
+		out->items = xreallocarray(out->items, out->count + 1,
+		    sizeof(*out->items));
+		m = &out->items[out->count++];
+		m->id = sqlite3_column_int64(st, 0);
+		snprintf(m->direction, sizeof(m->direction), "%s",
+		    dir ? (const char *)dir : "");
+		m->kind = store__col_text(st, 2);
+		m->message_id = store__col_text(st, 3);
+		m->subject = store__col_text(st, 4);
+		m->from_addr = store__col_text(st, 5);
+		m->to_addrs = store__col_text(st, 6);
+		m->sha256 = store__col_text(st, 7);
+		m->outbox_state = store__col_text(st, 8);
+		m->smtp_reply = store__col_text(st, 9);
+		m->cls = store__col_text(st, 10);
+		m->at = sqlite3_column_int64(st, 11);
+	}
+	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list messages");
+	store__finish(store, st);
+	if (rc < 0)
+		dun_case_messages_free(out);
+	return rc;
+}
+
+int
+dun_store__message_sha256(struct dun_store *store, char out[65],
+    int64_t message_id)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT sha256 FROM message "
+	    "WHERE id = ?1");
+	int rc;
+
+	out[0] = '\0';
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, message_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		snprintf(out, 65, "%s", t ? (const char *)t : "");
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = DUN_ENOTFOUND;
+	else
+		rc = store__error(store, "read a message's SHA-256");
+	store__finish(store, st);
+	return rc;
+}
+
+int
+dun_store__event_hash_at(struct dun_store *store, char out[65], int64_t seq)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT hash FROM event "
+	    "WHERE seq = ?1");
+	int rc;
+
+	out[0] = '\0';
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, seq);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		snprintf(out, 65, "%s", t ? (const char *)t : "");
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = DUN_ENOTFOUND;
+	else
+		rc = store__error(store, "read an event's hash");
+	store__finish(store, st);
+	return rc;
+}
+
+int
+dun_store__event_refs_foreach(struct dun_store *store,
+    int (*fn)(const struct dun_store_event_ref *ref, void *arg), void *arg)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT e.seq, e.kind, "
+	    "e.message_id, e.message_sha256, m.id IS NOT NULL, "
+	    "IFNULL(m.sha256, ''), b.sha256 IS NOT NULL FROM event e "
+	    "LEFT JOIN message m ON m.id = e.message_id "
+	    "LEFT JOIN blob b ON b.sha256 = e.message_sha256 "
+	    "WHERE e.message_id > 0 OR e.message_sha256 <> '' ORDER BY e.seq");
+	struct dun_store_event_ref ref;
+	const unsigned char *t;
+	int rc, r = 0;
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&ref, 0, sizeof(ref));
+		ref.seq = sqlite3_column_int64(st, 0);
+		t = sqlite3_column_text(st, 1);
+		ref.kind = t ? (const char *)t : "";
+		ref.message_id = sqlite3_column_int64(st, 2);
+		t = sqlite3_column_text(st, 3);
+		ref.message_sha256 = t ? (const char *)t : "";
+		ref.message_found = sqlite3_column_int(st, 4);
+		t = sqlite3_column_text(st, 5);
+		ref.row_sha256 = t ? (const char *)t : "";
+		ref.blob_found = sqlite3_column_int(st, 6);
+		if ((r = fn(&ref, arg)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = store__error(store, "read the events' messages");
+	store__finish(store, st);
+	return r;
+}
+
+int
+dun_store__message_refs_foreach(struct dun_store *store,
+    int (*fn)(const struct dun_store_message_ref *ref, void *arg), void *arg)
+{
+	/* One pass over the events (no index on event.message_id). */
+	sqlite3_stmt *st = store__prepare(store, "SELECT m.id, m.direction, "
+	    "m.kind, m.sha256, b.sha256 IS NOT NULL, IFNULL(e.n, 0) "
+	    "FROM message m LEFT JOIN blob b ON b.sha256 = m.sha256 "
+	    "LEFT JOIN (SELECT message_id, count(*) AS n FROM event "
+	    "WHERE message_id > 0 GROUP BY message_id) e "
+	    "ON e.message_id = m.id ORDER BY m.id");
+	struct dun_store_message_ref ref;
+	const unsigned char *t;
+	int rc, r = 0;
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&ref, 0, sizeof(ref));
+		ref.id = sqlite3_column_int64(st, 0);
+		t = sqlite3_column_text(st, 1);
+		ref.direction = t ? (const char *)t : "";
+		t = sqlite3_column_text(st, 2);
+		ref.kind = t ? (const char *)t : "";
+		t = sqlite3_column_text(st, 3);
+		ref.sha256 = t ? (const char *)t : "";
+		ref.blob_found = sqlite3_column_int(st, 4);
+		ref.events = sqlite3_column_int64(st, 5);
+		if ((r = fn(&ref, arg)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = store__error(store, "read the messages");
+	store__finish(store, st);
+	return r;
+}
+
+int
+dun_store_json_text(struct dun_store *store, char **out, const char *json,
+    const char *path, const char *member)
+{
+	/* SQLite's JSON reader, so the CLI needs none of its own. */
+	sqlite3_stmt *st = store__prepare(store, "SELECT CASE "
+	    "WHEN NOT json_valid(?1) THEN NULL "
+	    "WHEN json_type(?1, ?2) = 'array' THEN (SELECT group_concat("
+	    "CASE WHEN ?3 IS NULL THEN value ELSE json_extract(value, ?3) END, "
+	    "', ') FROM json_each(?1, ?2)) "
+	    "ELSE json_extract(?1, ?2) END");
+	int rc;
+
+	*out = NULL;
+	if (st == NULL)
+		return DUN_ESTORE;
+	store__bind_text(st, 1, json);
+	store__bind_text(st, 2, path);
+	store__bind_text(st, 3, member);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			*out = store__col_text(st, 0);
+		rc = 0;
+	} else
+		rc = store__error(store, "read a JSON field");
+	store__finish(store, st);
+	return rc;
 }
 
 int64_t

@@ -63,7 +63,8 @@ dun_store_outbox_insert(struct dun_store *store, int64_t *id_out,
 	    "debtor_id, message_id, in_reply_to, refs, token, subject, "
 	    "from_addr, to_addrs, sha256, size, template, language, "
 	    "outbox_state, attempts, next_attempt_at, sent_copy, created_at) "
-	    "VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    "VALUES ('out', ?1, NULLIF(?2, 0), ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "?10, ?11, ?12,"
 	    " ?13, 'planned', 0, ?14, ?15, ?16)");
 	if (st == NULL) {
 		rc = DUN_ESTORE;

@@ -117,17 +117,46 @@ dun_tz_valid(const char *tz)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Switching TZ is process-global; keep the last zone to avoid reloads. */
+/* Switching TZ is process-global; keep the last zone to avoid reloads,
+ * and the process's own TZ (set or not) for dun_tz_reset(). */
+static char tz_current[128];
+static int tz_own_saved;
+static char tz_own[256];
+static int tz_own_set;
+
 static void
 tz_select(const char *tz)
 {
-	static char current[128];
+	const char *own;
 
-	if (strcmp(current, tz) == 0)
+	if (strcmp(tz_current, tz) == 0)
 		return;
-	snprintf(current, sizeof(current), "%s", tz);
+	if (!tz_own_saved) {
+		if ((own = getenv("TZ")) != NULL) {
+			snprintf(tz_own, sizeof(tz_own), "%s", own);
+			tz_own_set = 1;
+		}
+		tz_own_saved = 1;
+	}
+	snprintf(tz_current, sizeof(tz_current), "%s", tz);
 	setenv("TZ", tz, 1);
 	tzset();
+}
+
+void
+dun_tz_reset(void)
+{
+	if (tz_current[0] == '\0')
+		return; /* never switched, or back already */
+	if (tz_own_set)
+		setenv("TZ", tz_own, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	tz_current[0] = '\0';
+	/* What TZ says from here on is the process's own again. */
+	tz_own_saved = 0;
+	tz_own_set = 0;
 }
 
 int

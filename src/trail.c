@@ -27,6 +27,7 @@ dun_trail_append(struct dun_store *store, dun_time_t now, const char *kind,
     const struct dun_trail_ref *ref, const char *detail_json)
 {
 	struct dun_event ev;
+	char sha[65];
 	int64_t last_seq;
 	int rc;
 
@@ -44,6 +45,16 @@ dun_trail_append(struct dun_store *store, dun_time_t now, const char *kind,
 		ev.debtor_id = ref->debtor_id;
 		ev.message_id = ref->message_id;
 		ev.message_sha256 = (char *)ref->message_sha256;
+	}
+	/* Here, not in each caller: no event about a message goes without
+	 * its bytes' hash. A row that is not there stays unhashed, and
+	 * verify names the event. */
+	if (ev.message_id > 0 && (ev.message_sha256 == NULL ||
+	    *ev.message_sha256 == '\0')) {
+		rc = dun_store__message_sha256(store, sha, ev.message_id);
+		if (rc < 0 && rc != DUN_ENOTFOUND)
+			goto fail;
+		ev.message_sha256 = rc == 0 ? sha : NULL;
 	}
 	ev.detail = (char *)(detail_json ? detail_json : "{}");
 	dun_trail_hash(ev.hash, &ev);
@@ -128,6 +139,8 @@ verify_event(const struct dun_event *ev, void *arg)
 		return DUN_ETAMPER;
 	}
 	memcpy(ctx->prev, ev->hash, sizeof(ctx->prev));
+	r->head_seq = ev->seq;
+	memcpy(r->head_hash, ev->hash, sizeof(r->head_hash));
 	ctx->expect_seq++;
 	return 0;
 }
@@ -158,6 +171,74 @@ verify_blob(const char *sha256, int64_t size, void *arg)
 	return 0;
 }
 
+/* Every message an event names is there, with the bytes it named. (The
+ * bytes' content was checked by verify_blob.) */
+static int
+verify_ref(const struct dun_store_event_ref *e, void *arg)
+{
+	struct verify_ctx *ctx = arg;
+	struct dun_verify_report *r = ctx->report;
+
+	if (e->message_id > 0 && !e->message_found) {
+		r->bad_seq = e->seq;
+		snprintf(r->detail, sizeof(r->detail), "event %lld (%s) names "
+		    "message %lld, which is not in the store (deleted)",
+		    (long long)e->seq, e->kind, (long long)e->message_id);
+		return DUN_ETAMPER;
+	}
+	if (*e->message_sha256 == '\0')
+		return 0; /* written before events hashed every message */
+	if (!e->blob_found) {
+		r->bad_seq = e->seq;
+		snprintf(r->detail, sizeof(r->detail), "event %lld (%s) names "
+		    "message %lld stored as %s, and those bytes are missing "
+		    "from the store (deleted)", (long long)e->seq, e->kind,
+		    (long long)e->message_id, e->message_sha256);
+		return DUN_ETAMPER;
+	}
+	if (e->message_id > 0 && strcmp(e->row_sha256,
+	    e->message_sha256) != 0) {
+		r->bad_seq = e->seq;
+		snprintf(r->detail, sizeof(r->detail), "event %lld (%s) names "
+		    "message %lld as %s, but the message row now names %s "
+		    "(the row was altered)", (long long)e->seq, e->kind,
+		    (long long)e->message_id, e->message_sha256,
+		    *e->row_sha256 ? e->row_sha256 : "nothing");
+		return DUN_ETAMPER;
+	}
+	return 0;
+}
+
+/* Every message row has its bytes and an event about it: both are written
+ * in the transaction that stores the message (a reply's "received", an
+ * outgoing message's "planned" for each of its cases), so a row named by
+ * no event lost its events, most likely from the end of the trail. */
+static int
+verify_message(const struct dun_store_message_ref *m, void *arg)
+{
+	struct verify_ctx *ctx = arg;
+	struct dun_verify_report *r = ctx->report;
+
+	r->messages++;
+	if (*m->sha256 && !m->blob_found) {
+		snprintf(r->detail, sizeof(r->detail), "message %lld (%s %s) "
+		    "is stored as %s, and those bytes are missing from the "
+		    "store (deleted)", (long long)m->id, m->direction, m->kind,
+		    m->sha256);
+		return DUN_ETAMPER;
+	}
+	/* A row without bytes stores no message: dunmail writes none (tests
+	 * fake sent rows that way), and they are not held to it. */
+	if (*m->sha256 && m->events == 0) {
+		snprintf(r->detail, sizeof(r->detail), "message %lld (%s %s) "
+		    "is named by no event: the events about it were removed "
+		    "(the trail cut short after event %lld?)", (long long)m->id,
+		    m->direction, m->kind, (long long)r->head_seq);
+		return DUN_ETAMPER;
+	}
+	return 0;
+}
+
 int
 dun_trail_verify(struct dun_store *store, struct dun_verify_report *out)
 {
@@ -169,11 +250,55 @@ dun_trail_verify(struct dun_store *store, struct dun_verify_report *out)
 	ctx.store = store;
 	ctx.report = out;
 	memset(ctx.prev, '0', 64);
+	memset(out->head_hash, '0', 64);
 	ctx.expect_seq = 1;
 	rc = dun_store_event_foreach(store, 0, verify_event, &ctx);
 	if (rc == 0)
 		rc = dun_store_blob_foreach(store, verify_blob, &ctx);
+	if (rc == 0)
+		rc = dun_store__event_refs_foreach(store, verify_ref, &ctx);
+	if (rc == 0)
+		rc = dun_store__message_refs_foreach(store, verify_message,
+		    &ctx);
 	if (rc == DUN_ETAMPER)
 		return dun_error_set(DUN_ETAMPER, "%s", out->detail);
 	return rc;
+}
+
+int
+dun_trail_verify_head(struct dun_store *store, struct dun_verify_report *r,
+    int64_t seq, const char *hash)
+{
+	char have[65];
+	int rc;
+
+	if (seq > r->head_seq) {
+		char cut[64];
+
+		r->bad_seq = r->head_seq + 1;
+		if (seq == r->head_seq + 1)
+			snprintf(cut, sizeof(cut), "event %lld was",
+			    (long long)seq);
+		else
+			snprintf(cut, sizeof(cut), "events %lld to %lld were",
+			    (long long)r->head_seq + 1, (long long)seq);
+		snprintf(r->detail, sizeof(r->detail), "the trail ends at "
+		    "event %lld, but the recorded head is event %lld (%.16s...):"
+		    " %s removed from the end", (long long)r->head_seq,
+		    (long long)seq, hash, cut);
+		return dun_error_set(DUN_ETAMPER, "%s", r->detail);
+	}
+	if (seq <= 0)
+		return 0; /* recorded when the trail was empty */
+	if ((rc = dun_store__event_hash_at(store, have, seq)) < 0)
+		return rc;
+	if (strcmp(have, hash) != 0) {
+		r->bad_seq = seq;
+		snprintf(r->detail, sizeof(r->detail), "event %lld hashes to "
+		    "%.16s..., but the recorded head says %.16s...: the trail "
+		    "was rewritten from there on (or the head is another "
+		    "store's)", (long long)seq, have, hash);
+		return dun_error_set(DUN_ETAMPER, "%s", r->detail);
+	}
+	return 0;
 }

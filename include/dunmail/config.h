@@ -84,6 +84,7 @@ struct dun_ledger_map {
 	char *payment_cols[DUN_PAYMENT_NCOLS]; /* owned header names */
 	enum dun_date_order date_order;
 	char delimiter;
+	char decimal_sep;   /* '.' (1,234.56) or ',' (1.234,56) */
 };
 
 struct dun_config {
@@ -116,6 +117,7 @@ struct dun_config {
 	char *handoff_address; /* owned; where people are told */
 	struct dun_policy policy;
 	struct dun_ledger_map ledger;
+	int *key_lines;       /* owned; see dun_config_key_line() */
 };
 
 /* A problem found while loading, kept for `dunmail lint`. */
@@ -143,12 +145,31 @@ char *dun_config_find(const char *explicit_path);
  * problem and the error message names the first. */
 int dun_config_load(struct dun_config **out, const char *path,
 	struct dun_diags *diags);
+/* The same, but on DUN_ECONFIG *out still holds the config, with the
+ * default wherever a value was wrong (for `dunmail lint`, which goes on to
+ * check templates and rules). *out is NULL only if the file cannot be
+ * read. */
+int dun_config_load_partial(struct dun_config **out, const char *path,
+	struct dun_diags *diags);
+/* The line of the file that set [section] name, or 0 if it was left to
+ * its default. */
+int dun_config_key_line(const struct dun_config *cfg, const char *section,
+	const char *name);
 /* A config of defaults only, relative to dir (for tests and init). */
 struct dun_config *dun_config_defaults(const char *dir);
 void dun_config_free(struct dun_config *cfg);
 
-/* The text of the starter config written by `dunmail init`. */
-const char *dun_config_starter(void);
+/* The text of the starter config written by `dunmail init`, naming
+ * store_path (NULL: "dunmail.db" beside the file) and templates_dir (NULL:
+ * dun_config_templates_dir()). DUN_EINVAL for a path that cannot be
+ * written into the file (a line break, or a ';' or '#' INI would cut).
+ * Caller frees *out. */
+int dun_config_starter_text(char **out, const char *store_path,
+	const char *templates_dir);
+/* The templates shipped with this binary: ../share/dunmail/templates
+ * beside an installed one, the source tree's for one in a build tree, else
+ * DUNMAIL_DATADIR's. Caller frees. */
+char *dun_config_templates_dir(void);
 
 /* Resolves a secret: first line of password_cmd's output, or the
  * environment variable. Caller wipes and frees. */

@@ -16,12 +16,14 @@ enum {
 	TRACE_PARSE = 1 << 4,
 	TRACE_STORE = 1 << 5,
 	TRACE_CLASSIFY = 1 << 6,
+	TRACE_ALL = (1 << 7) - 1, /* every category above */
 };
 
 void log_init(const char *progname, int use_syslog, int verbose);
 void log_set_verbose(int verbose);
 int log_get_verbose(void);
-/* "smtp,imap" or "all"; returns -1 naming nothing known. */
+/* "smtp,imap" or "all" to a mask of TRACE_* (positive, or 0 for ""); -1
+ * if a name is not a category. */
 int log_parse_trace(const char *spec);
 void log_set_trace(int mask);
 int log_trace_enabled(int category);

@@ -81,8 +81,12 @@ struct dun_event {
 	char hash[65];
 };
 
-/* Opening. Creates the file (0600) and migrates it to the current schema. */
+/* Opening. Creates the file (0600) and migrates it to the current schema.
+ * An existing file is made 0600 too, and so are its -wal and -shm. */
 int dun_store_open(struct dun_store **out, const char *path);
+/* The same for a store that must exist already: DUN_ENOTFOUND if the
+ * file is not there (for the commands that only read or act on one). */
+int dun_store_open_existing(struct dun_store **out, const char *path);
 void dun_store_close(struct dun_store *store);
 int dun_store_schema_version(struct dun_store *store);
 const char *dun_store_path(const struct dun_store *store);
@@ -170,6 +174,8 @@ struct dun_handoff {
 	char *resolution;    /* owned */
 	char *operator_name; /* owned */
 	char *note;          /* owned */
+	char *from_addr;     /* owned; the message's sender, "" if none */
+	char *subject;       /* owned; the message's subject, "" if none */
 };
 
 struct dun_handoff_list {
@@ -183,11 +189,44 @@ int dun_store_handoff_insert(struct dun_store *store, int64_t *id_out,
 /* Open hand-offs, oldest first (case_id 0 = all). */
 int dun_store_handoff_list(struct dun_store *store,
 	struct dun_handoff_list *out, int64_t case_id);
+/* Open hand-offs of one message, oldest first. */
+int dun_store_handoff_list_message(struct dun_store *store,
+	struct dun_handoff_list *out, int64_t message_id);
+/* One hand-off, open or not; DUN_ENOTFOUND. Free with dun_handoff_free. */
+int dun_store_handoff_get(struct dun_store *store, struct dun_handoff **out,
+	int64_t id);
+void dun_handoff_free(struct dun_handoff *h);
 /* Resolves every open hand-off of a case; returns how many. */
 int dun_store_handoff_resolve(struct dun_store *store, int64_t case_id,
 	dun_time_t now, const char *resolution, const char *operator_name,
 	const char *note);
+/* Resolves one hand-off; returns 1, or 0 if it was resolved already. */
+int dun_store_handoff_resolve_one(struct dun_store *store, int64_t id,
+	dun_time_t now, const char *resolution, const char *operator_name,
+	const char *note);
+/* A case closed without a person (the ledger shows it settled): its open
+ * hand-offs are resolved as "case_closed" by "dunmail" with why as the
+ * note. Returns how many; the caller writes the trail event, in the same
+ * transaction. */
+int dun_store_handoff_close_case(struct dun_store *store, int64_t case_id,
+	dun_time_t now, const char *why);
 void dun_handoff_list_free(struct dun_handoff_list *list);
+
+/* The newest inbound reply of a case classified cls (a class name), for
+ * the evidence a hand-off shows; DUN_ENOTFOUND if there is none. */
+struct dun_case_reply {
+	int64_t message_id;
+	char sha256[65];
+	char *from_addr;     /* owned */
+	char *subject;       /* owned */
+	char *evidence;      /* owned; the matched words */
+	char *rule;          /* owned */
+	char *promised_on;   /* owned; "YYYY-MM-DD" or "" */
+	dun_time_t at;       /* received */
+};
+int dun_store_case_last_reply(struct dun_store *store,
+	struct dun_case_reply *out, int64_t case_id, const char *cls);
+void dun_case_reply_clear(struct dun_case_reply *r);
 /* Adds (or re-validates) a contact address for a debtor. */
 int dun_store_contact_add(struct dun_store *store, int64_t debtor_id,
 	const char *email);

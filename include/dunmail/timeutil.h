@@ -35,6 +35,10 @@ dun_date_t dun_tz_date(dun_time_t t, const char *tz);
 dun_time_t dun_tz_instant(dun_date_t date, int minute_of_day, const char *tz);
 /* Offset of tz from UTC at t, in seconds east. */
 long dun_tz_offset(dun_time_t t, const char *tz);
+/* The zone functions switch the process's TZ (and keep it, to avoid
+ * reloads); this puts back the process's own, for what reads local time
+ * itself: syslog()'s header times. */
+void dun_tz_reset(void);
 
 /*
  * ISO-8601 instant: "2026-11-22T09:30:00Z", "...+08:00", "2026-11-22T09:30"

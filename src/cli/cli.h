@@ -14,7 +14,10 @@
 #include "dunmail/store.h"
 #include "dunmail/timeutil.h"
 
+struct cli_cmd;
+
 struct cli_ctx {
+	const struct cli_cmd *cmd; /* borrowed; the command running */
 	const char *config_path; /* borrowed; -c, or NULL to search */
 	struct dun_config *cfg;  /* owned; loaded by cli_config() */
 	struct dun_store *store; /* owned; opened by cli_store() */
@@ -23,9 +26,14 @@ struct cli_ctx {
 	int verbose;
 };
 
+/* The command may create the store when it does not exist (init, and
+ * import, which fills it); every other command needs one. */
+#define CLI_CREATES_STORE 0x1
+
 struct cli_cmd {
 	const char *name;
 	int (*run)(struct cli_ctx *ctx, int argc, char **argv);
+	unsigned flags;      /* CLI_* */
 	const char *summary; /* one line for --help */
 	const char *usage;   /* "dunmail import invoices|payments FILE.csv" */
 	const char *help;    /* paragraphs for `dunmail help VERB` */
@@ -36,7 +44,9 @@ extern const size_t cli_ncmds;
 
 /* Loads the config (once); prints every problem and returns non-zero. */
 int cli_config(struct cli_ctx *ctx);
-/* Loads the config and opens the store (once). */
+/* Loads the config and opens the store (once). A missing store is
+ * created only for a command with CLI_CREATES_STORE; otherwise it is
+ * EX_NOINPUT with a message saying to run `dunmail init`. */
 int cli_store(struct cli_ctx *ctx);
 /* Prints the last error and maps a DUN_E* code to a sysexits code. */
 int cli_fail(int rc);

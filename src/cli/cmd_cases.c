@@ -1,4 +1,5 @@
-/* dunmail cases [--state S] [--json] */
+/* dunmail cases [--state S] [--json]: every case as it stands at now
+ * (dun_case_as_of: time passing is shown, not written). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +53,7 @@ cmd_cases(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	struct dun_case_list list;
 	int ch, rc, state = -1, json = 0;
-	size_t i;
+	size_t i, shown = 0;
 
 	while ((ch = getopt_long(argc, argv, "s:j", opts, NULL)) != -1) {
 		switch (ch) {
@@ -71,7 +72,8 @@ cmd_cases(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage("cases");
 	if ((rc = cli_store(ctx)) != 0)
 		return rc;
-	if ((rc = dun_store_case_list(ctx->store, &list, state, 0)) < 0)
+	/* Every case: the state filter applies to the state as of now. */
+	if ((rc = dun_store_case_list(ctx->store, &list, -1, 0)) < 0)
 		return cli_fail(rc);
 	if (!json)
 		printf("%-16s %-28s %-10s %18s %-10s %s\n", "INVOICE",
@@ -84,11 +86,20 @@ cmd_cases(struct cli_ctx *ctx, int argc, char **argv)
 
 		if ((rc = dun_store_invoice_get_id(ctx->store, &inv,
 		    c->invoice_id)) < 0 || (rc = dun_store_debtor_get(
-		    ctx->store, &d, inv->debtor_id)) < 0) {
+		    ctx->store, &d, inv->debtor_id)) < 0 ||
+		    (rc = dun_case_as_of(ctx->store, ctx->cfg, c,
+		    inv->due_date, d->timezone, ctx->now)) < 0) {
 			dun_invoice_free(inv);
+			dun_debtor_free(d);
 			dun_case_list_free(&list);
 			return cli_fail(rc);
 		}
+		if (state >= 0 && c->state != (enum dun_case_state)state) {
+			dun_invoice_free(inv);
+			dun_debtor_free(d);
+			continue;
+		}
+		shown++;
 		if (json)
 			print_case_json(c, inv, d);
 		else {
@@ -117,7 +128,7 @@ cmd_cases(struct cli_ctx *ctx, int argc, char **argv)
 		dun_debtor_free(d);
 	}
 	if (!json)
-		printf("%zu case%s\n", list.count, list.count == 1 ? "" : "s");
+		printf("%zu case%s\n", shown, shown == 1 ? "" : "s");
 	dun_case_list_free(&list);
 	return 0;
 }

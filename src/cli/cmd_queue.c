@@ -1,6 +1,7 @@
 /* dunmail queue [--json]: what waits for a person, oldest first. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -38,7 +39,7 @@ cmd_queue(struct cli_ctx *ctx, int argc, char **argv)
 		struct dun_case *c = NULL;
 		struct dun_invoice *inv = NULL;
 		struct dun_debtor *d = NULL;
-		char since[21], open[48] = "", name[64];
+		char since[21], open[48] = "", name[64], *command;
 		const char *number = "-";
 
 		if (h->case_id &&
@@ -50,6 +51,12 @@ cmd_queue(struct cli_ctx *ctx, int argc, char **argv)
 			dun_money_format(open, sizeof(open), inv->open_minor,
 			    inv->currency, "en");
 		}
+		/* A case is decided by its invoice; a reply that matched
+		 * none by its hand-off id. */
+		command = h->case_id ? xasprintf("dunmail resolve %s --action "
+		    "ACTION --note TEXT", number) : xasprintf("dunmail resolve "
+		    "--handoff %lld --action dismiss|assign INVOICE --note "
+		    "TEXT", (long long)h->id);
 		dun_time_format_utc(since, h->created_at);
 		if (json) {
 			struct dun_buf b = DUN_BUF_INIT;
@@ -63,16 +70,22 @@ cmd_queue(struct cli_ctx *ctx, int argc, char **argv)
 			    dun_case_state_name(c->state) : NULL);
 			dun_json_str(&b, "open_amount", open);
 			dun_json_int(&b, "message", h->message_id);
+			dun_json_str(&b, "from", h->from_addr);
+			dun_json_str(&b, "subject", h->subject);
+			dun_json_str(&b, "command", command);
 			dun_json_close(&b);
 			printf("%s\n", b.data);
 			dun_buf_free(&b);
 		} else {
-			dun_utf8_fit(name, sizeof(name), d ? d->name :
-			    "(not matched)", 24);
-			printf("%s  %-16s %s %-18s %-20s  dunmail resolve %s "
-			    "--action ACTION --note TEXT\n", since, number,
-			    name, open, h->reason, number);
+			char who[96];
+			snprintf(who, sizeof(who), "(not matched) %s",
+			    h->from_addr);
+			dun_utf8_fit(name, sizeof(name), d ? d->name : who, 24);
+			printf("%s  #%-5lld %-16s %s %-18s %-20s  %s\n", since,
+			    (long long)h->id, number, name, open, h->reason,
+			    command);
 		}
+		free(command);
 		dun_case_free(c);
 		dun_invoice_free(inv);
 		dun_debtor_free(d);

@@ -1,6 +1,9 @@
 /* dunmail run: the agent as one process. It keeps IMAP IDLE open on the
- * AR mailbox, processes each reply as it arrives, and wakes to send what
- * falls due; SIGHUP reloads the config, SIGTERM stops it cleanly. */
+ * AR mailbox, processes each reply as it arrives, and wakes when the next
+ * scheduled action falls due (or after --interval at most) to send it;
+ * SIGHUP reloads the config, SIGTERM stops it cleanly. Its activity is
+ * logged at info level without -v: a daemon's lines belong in the
+ * journal. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -49,6 +52,37 @@ on_reply(struct dun_store *store, const struct dun_config *cfg,
 	return rc;
 }
 
+/*
+ * Seconds to sleep: until the next scheduled action falls due, at most
+ * interval (a safety poll: a change made beside us, a clock jump), at
+ * least 1.
+ */
+static unsigned
+next_wait(struct cli_ctx *ctx, int interval)
+{
+	dun_time_t now = (dun_time_t)time(NULL), due;
+	char at[21];
+	int64_t wait = interval;
+
+	if (dun_workflow_next_due(ctx->store, ctx->cfg, now, &due) < 0) {
+		log_warnx("next due: %s (looking again in %d s)",
+		    dun_error_last(), interval);
+		return (unsigned)interval;
+	}
+	if (due && due - now < wait)
+		wait = due - now;
+	if (wait < 1)
+		wait = 1;
+	if (due) {
+		dun_time_format_utc(at, due);
+		log_debug("next action due at %s; waking in %lld s", at,
+		    (long long)wait);
+	} else
+		log_debug("nothing scheduled; looking again in %lld s",
+		    (long long)wait);
+	return (unsigned)wait;
+}
+
 static int
 reload(struct cli_ctx *ctx)
 {
@@ -87,6 +121,7 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct dun_inbound_opts iopts;
 	struct dun_inbound *ib = NULL;
 	int ch, rc, lock_fd = -1, interval = 300;
+	unsigned wait;
 
 	while ((ch = getopt_long(argc, argv, "si:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -107,6 +142,8 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage("run");
+	/* -v asks nothing more of run: it logs info anyway; -vv debug. */
+	log_set_verbose(ctx->verbose > 1 ? ctx->verbose : 1);
 	if (ctx->now_given) {
 		fprintf(stderr, "dunmail: run follows the clock; use `send "
 		    "--now` and `poll` to simulate a date\n");
@@ -128,8 +165,9 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&tx, 0, sizeof(tx));
-	log_info("dunmail run: watching %s on %s, sending every %d s at "
-	    "most", ctx->cfg->imap_mailbox, ctx->cfg->imap.host, interval);
+	log_info("dunmail run: watching %s on %s; sending when due, looking "
+	    "at least every %d s", ctx->cfg->imap_mailbox,
+	    ctx->cfg->imap.host, interval);
 	while (!run_stop) {
 		struct dun_outbox_stats sst;
 		struct dun_inbound_stats ist;
@@ -171,9 +209,10 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 				break;
 			}
 		}
-		/* Sleep in IDLE until a reply, a signal, or the next
-		 * look at what is due. */
-		alarm((unsigned)interval);
+		/* Sleep in IDLE until a reply, a signal, or the next action
+		 * falls due (recomputed after every pass and reload). */
+		wait = next_wait(ctx, interval);
+		alarm(wait);
 		memset(&ist, 0, sizeof(ist));
 		rc = dun_inbound_idle(ib, &ist);
 		alarm(0);
@@ -183,7 +222,8 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 			log_warnx("inbound: %s", dun_error_last());
 			dun_inbound_free(ib);
 			ib = NULL;
-			sleep((unsigned)interval);
+			if (!run_wake)
+				sleep(wait);
 		}
 	}
 	log_info("dunmail run: stopping");

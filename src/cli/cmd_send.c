@@ -161,14 +161,18 @@ retry_row(struct send_run *run, const struct dun_outbox_row *row)
 		return dun_outbox_cancel(&run->ob, row->id, ctx->now, "stale: "
 		    "planned more than a day ago; the scheduler plans it "
 		    "again with today's figures");
-	if ((rc = dun_store_debtor_get(ctx->store, &d, row->debtor_id)) < 0)
-		return rc;
 	/* A forward to our own people goes at once, whatever the debtor's
-	 * local time. */
-	go = strcmp(row->kind, "forward") == 0 ||
-	    dun_outbox_in_window(&ctx->cfg->policy, d->timezone, d->region,
-	    ctx->now);
-	dun_debtor_free(d);
+	 * local time (and one about a reply that matched no debtor has
+	 * none). */
+	go = strcmp(row->kind, "forward") == 0;
+	if (!go) {
+		if ((rc = dun_store_debtor_get(ctx->store, &d,
+		    row->debtor_id)) < 0)
+			return rc;
+		go = dun_outbox_in_window(&ctx->cfg->policy, d->timezone,
+		    d->region, ctx->now);
+		dun_debtor_free(d);
+	}
 	if (!go) {
 		run->ob.stats.skipped++;
 		return 0; /* the next run inside the window takes it */

@@ -127,6 +127,11 @@ cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	rc = dun_store_case_by_invoice(ctx->store, &c, inv->number);
 	if (rc < 0 && rc != DUN_ENOTFOUND)
 		goto fail;
+	/* The case as it stands at now; the trail below is what was
+	 * written (see dun_case_as_of). */
+	if (c && (rc = dun_case_as_of(ctx->store, ctx->cfg, c, inv->due_date,
+	    d->timezone, ctx->now)) < 0)
+		goto fail;
 	sc.tz = d->timezone;
 	if (!sc.json) {
 		dun_money_format(amount, sizeof(amount), inv->amount_minor,

@@ -3,35 +3,46 @@
 #include "cli.h"
 
 const struct cli_cmd cli_cmds[] = {
-	{ "init", cmd_init, "create the store and a starter config",
+	{ "init", cmd_init, CLI_CREATES_STORE,
+	  "create the store and a starter config",
 	  "dunmail init [--force] [--store PATH] [--config-out FILE]",
 	  "Writes a starter configuration (./dunmail.conf unless -c or\n"
-	  "--config-out names another file) and creates the store it names.\n"
-	  "An existing config is kept unless --force is given; an existing\n"
-	  "store is opened and migrated, never emptied." },
-	{ "lint", cmd_lint, "check the config, templates and rules",
+	  "--config-out names another file) that uses the templates shipped\n"
+	  "with dunmail, and creates the store it names: dunmail.db beside the\n"
+	  "config, or PATH with --store. An existing config is kept unless\n"
+	  "--force is given; an existing store is opened and migrated, never\n"
+	  "emptied. The other commands, import aside, need the store to exist." },
+	{ "lint", cmd_lint, 0,
+	  "check the config, templates and rules",
 	  "dunmail lint",
 	  "Validates the configuration file, every mail template and every\n"
 	  "rules file, and prints each problem as FILE:LINE: what is wrong.\n"
+	  "A config with problems does not stop the check of the templates\n"
+	  "and rules (defaults stand in for the values it could not give).\n"
 	  "Exits 0 when everything is valid, 78 (EX_CONFIG) otherwise." },
-	{ "import", cmd_import, "import invoices or payments from CSV",
+	{ "import", cmd_import, CLI_CREATES_STORE,
+	  "import invoices or payments from CSV",
 	  "dunmail import invoices|payments FILE.csv",
 	  "Imports a ledger export. Columns are found by header name; the\n"
 	  "[ledger] section of the config maps other names (docs/ledger.md).\n"
 	  "An import is all or nothing: a bad row is reported as\n"
 	  "FILE:LINE: column: problem and nothing is imported. Importing the\n"
 	  "same file again changes nothing. An updated open amount updates the\n"
-	  "case; a payment that clears an invoice closes its case." },
-	{ "cases", cmd_cases, "list cases",
+	  "case; a payment that clears an invoice closes its case. The store\n"
+	  "is created if it does not exist yet." },
+	{ "cases", cmd_cases, 0,
+	  "list cases",
 	  "dunmail cases [--state STATE] [--json]",
 	  "Lists cases (one per invoice) with debtor, due date, open amount,\n"
 	  "state and next action. --state filters by upcoming, overdue,\n"
 	  "promised, disputed, hardship, on_hold, escalated, paid or closed." },
-	{ "show", cmd_show, "show one case and its trail",
+	{ "show", cmd_show, 0,
+	  "show one case and its trail",
 	  "dunmail show INVOICE [--json]",
 	  "Shows the case for invoice INVOICE: debtor, contacts, amounts,\n"
 	  "state, next action and every event of its trail in order." },
-	{ "plan", cmd_plan, "what each open case gets next, when, and why",
+	{ "plan", cmd_plan, 0,
+	  "what each open case gets next, when, and why",
 	  "dunmail plan [--now TIME] [--json]",
 	  "For every open case, the next message the scheduler would send\n"
 	  "(reminder stage or answer), when (in the debtor's own time zone),\n"
@@ -41,7 +52,8 @@ const struct cli_cmd cli_cmds[] = {
 	  "debtor are marked so. --now asks the question for another time.\n"
 	  "Changes nothing. --json prints one object per case per line; the\n"
 	  "keys are listed in docs/policy.md." },
-	{ "preview", cmd_preview, "print the email a case would get next",
+	{ "preview", cmd_preview, 0,
+	  "print the email a case would get next",
 	  "dunmail preview INVOICE [--stage STAGE] [--now TIME]",
 	  "Writes to stdout the exact message (RFC 5322, with its PDFs) that\n"
 	  "the case of invoice INVOICE would get next: the stage it is at or\n"
@@ -51,7 +63,8 @@ const struct cli_cmd cli_cmds[] = {
 	  "...) now instead. Nothing is sent and the store is not changed; the\n"
 	  "Message-ID is marked 'preview'. Save it as a .eml file to open it\n"
 	  "in a mail program." },
-	{ "send", cmd_send, "send the reminders that are due now",
+	{ "send", cmd_send, 0,
+	  "send the reminders that are due now",
 	  "dunmail send [--now TIME] [--dry-run]",
 	  "Sends what is due at TIME (default now): first settles what an\n"
 	  "interrupted run left (a message caught mid-send is looked up in the\n"
@@ -67,7 +80,8 @@ const struct cli_cmd cli_cmds[] = {
 	  "(EX_TEMPFAIL) when some messages failed temporarily and will be\n"
 	  "retried, 78 (EX_CONFIG) or another non-zero code when the config,\n"
 	  "TLS or login is wrong. See docs/sending.md." },
-	{ "poll", cmd_poll, "read replies over IMAP, classify, match, file",
+	{ "poll", cmd_poll, 0,
+	  "read replies over IMAP, classify, match, file",
 	  "dunmail poll [--idle] [--json]",
 	  "Fetches new mail from [imap] mailbox, stores every message byte for\n"
 	  "byte (by SHA-256) before anything else, then parses it, strips the\n"
@@ -83,7 +97,8 @@ const struct cli_cmd cli_cmds[] = {
 	  "polls every minute on a server without IDLE, reconnects with a\n"
 	  "capped, jittered backoff, and exits cleanly on SIGTERM or SIGINT.\n"
 	  "--json prints the summary as one JSON object. See docs/inbound.md." },
-	{ "classify", cmd_classify, "classify reply messages (no store changes)",
+	{ "classify", cmd_classify, 0,
+	  "classify reply messages (no store changes)",
 	  "dunmail classify [--json] [--tz ZONE] [--locale L] [--rules DIR]\n"
 	  "                 [--files-from LIST] FILE...",
 	  "Runs the inbound pipeline on raw RFC 5322 messages (MIME, charsets,\n"
@@ -103,12 +118,14 @@ const struct cli_cmd cli_cmds[] = {
 	  "line, from LIST (- for stdin). A file that cannot be read or parsed\n"
 	  "is reported as unknown with an \"error\" key and the run goes on;\n"
 	  "the exit status is then 66 (EX_NOINPUT) if a file could not be read." },
-	{ "queue", cmd_queue, "what waits for a person, oldest first",
+	{ "queue", cmd_queue, 0,
+	  "what waits for a person, oldest first",
 	  "dunmail queue [--json]",
 	  "Lists the replies and cases handed to a person (disputes,\n"
 	  "hardship, unknown replies, bounces, remittances to match), oldest\n"
 	  "first, each with the command that resolves it." },
-	{ "resolve", cmd_resolve, "record a person's decision on a case",
+	{ "resolve", cmd_resolve, 0,
+	  "record a person's decision on a case",
 	  "dunmail resolve INVOICE --action ACTION [ARG] --note TEXT",
 	  "Records a decision, with the operator's name ([sender] operator or\n"
 	  "$USER) and the note, in the trail, and closes the case's open\n"
@@ -120,19 +137,22 @@ const struct cli_cmd cli_cmds[] = {
 	  "  hold-until DATE     no reminders until DATE, then resume\n"
 	  "  set-contact ADDR    add ADDR as the debtor's main contact; resume\n"
 	  "  lift-opt-out        the debtor may be written to again; resume" },
-	{ "verify", cmd_verify, "prove the trail and stored mail intact",
+	{ "verify", cmd_verify, 0,
+	  "prove the trail and stored mail intact",
 	  "dunmail verify",
 	  "Recomputes the hash chain over every event and the SHA-256 of\n"
 	  "every stored message. Reports the first broken link (an event\n"
 	  "altered, removed or reordered) or altered file, and exits 65." },
-	{ "export", cmd_export, "write an evidence bundle for one invoice",
+	{ "export", cmd_export, 0,
+	  "write an evidence bundle for one invoice",
 	  "dunmail export INVOICE DIR",
 	  "Writes into DIR (new or empty) every message in and out of the\n"
 	  "case as .eml, timeline.md (times, classes, matched words, SMTP\n"
 	  "replies, decisions), events.jsonl (each event with its hash\n"
 	  "fields), verify.py (rechecks them without dunmail) and SHA256SUMS\n"
 	  "(check with `sha256sum -c SHA256SUMS`)." },
-	{ "run", cmd_run, "run as the agent: IDLE on the mailbox, send when due",
+	{ "run", cmd_run, 0,
+	  "run as the agent: IDLE on the mailbox, send when due",
 	  "dunmail run [--interval SECONDS] [--syslog]",
 	  "Runs until SIGTERM. Keeps IMAP IDLE open on the AR mailbox and\n"
 	  "processes each reply as it arrives (classified, matched, applied\n"
@@ -141,7 +161,8 @@ const struct cli_cmd cli_cmds[] = {
 	  "SIGHUP reloads the config (a bad one is refused and the old kept).\n"
 	  "Logs go to stderr, or to syslog with --syslog; -T adds traces.\n"
 	  "Holds the store's send lock, so no `dunmail send` runs beside it." },
-	{ "help", cmd_help, "describe a command",
+	{ "help", cmd_help, 0,
+	  "describe a command",
 	  "dunmail help [COMMAND]",
 	  "Without a command, lists every command. With one, describes it." },
 };

@@ -30,7 +30,8 @@ print_usage(FILE *fp)
 	    "  -v, --verbose      more output (twice for debug)\n"
 	    "  -T, --trace CATS   trace smtp,imap,case,sched,parse,store,"
 	    "classify or all\n"
-	    "  -h, --help         this text; `dunmail help COMMAND` for one\n"
+	    "  -h, --help         this text; `dunmail help COMMAND` or\n"
+	    "                     `dunmail COMMAND --help` for one\n"
 	    "  -V, --version      print the version\n");
 }
 
@@ -62,6 +63,27 @@ cli_getopt_reset(void)
 	opterr = 1;
 }
 
+static void
+print_cmd_help(const struct cli_cmd *cmd)
+{
+	printf("usage: %s\n\n%s\n", cmd->usage, cmd->help);
+}
+
+/* `dunmail VERB --help` (or -h) anywhere before "--". */
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -77,7 +99,7 @@ cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 		    "lists them\n", argv[1]);
 		return EX_USAGE;
 	}
-	printf("usage: %s\n\n%s\n", cmd->usage, cmd->help);
+	print_cmd_help(cmd);
 	return 0;
 }
 
@@ -149,7 +171,21 @@ cli_store(struct cli_ctx *ctx)
 		return 0;
 	if ((rc = cli_config(ctx)) != 0)
 		return rc;
-	if ((rc = dun_store_open(&ctx->store, ctx->cfg->store_path)) < 0)
+	/* Only the commands that fill a store may make one: a typo in
+	 * [store] path must not look like an empty ledger. */
+	if (ctx->cmd && (ctx->cmd->flags & CLI_CREATES_STORE))
+		rc = dun_store_open(&ctx->store, ctx->cfg->store_path);
+	else
+		rc = dun_store_open_existing(&ctx->store,
+		    ctx->cfg->store_path);
+	if (rc == DUN_ENOTFOUND) {
+		fprintf(stderr, "dunmail: the store %s does not exist; run "
+		    "`dunmail init` to create it, or correct [store] path in "
+		    "%s\n", ctx->cfg->store_path,
+		    ctx->cfg->path ? ctx->cfg->path : "the config");
+		return EX_NOINPUT;
+	}
+	if (rc < 0)
 		return cli_fail(rc);
 	return 0;
 }
@@ -215,6 +251,11 @@ main(int argc, char **argv)
 		    "lists them\n", argv[0]);
 		return EX_USAGE;
 	}
+	if (wants_help(argc, argv)) {
+		print_cmd_help(cmd);
+		return 0;
+	}
+	ctx.cmd = cmd;
 	/* --now is global, but people also write it after the verb: take it
 	 * from there too, and leave the command its other arguments. */
 	{

@@ -16,7 +16,8 @@
 #             that day: the case closes (a promise kept)
 #   globex    promises INV-2026-0150 by 18 Nov and does not pay: after the
 #             grace a promise_broken follow-up; promises again by 27 Nov
-#             and does not pay: a person takes over (two broken promises)
+#             and does not pay: a person takes over (two broken promises),
+#             queued and forwarded with the last promise attached
 #   initech   disputes INV-2026-0163: dispute_ack, filed, forwarded,
 #             queued; a person puts it on hold until 7 Dec
 #   umbrella  cannot pay INV-2026-0171 in full: hardship_offer, queued

@@ -328,7 +328,8 @@ def cmd_states(a):
     """Cases from `dunmail cases --json` (stdin) against the expectations
     in --expect (lines: INVOICE STATE NEXT; STATE 'R' = reminding, i.e.
     upcoming/overdue by the due date in the debtor's zone at --now, or
-    escalated once the final notice went; NEXT '*' = any)."""
+    escalated once the final notice went; NEXT 'R' = remind, or none once
+    the final notice went; NEXT '*' = any)."""
     st = Store(a.db)
     now = dt.datetime.fromisoformat(a.now.replace("Z", "+00:00"))
     want = {}
@@ -343,8 +344,6 @@ def cmd_states(a):
         "SELECT i.number FROM message_case mc JOIN message m ON m.id = mc.message_id "
         "JOIN dcase c ON c.id = mc.case_id JOIN invoice i ON i.id = c.invoice_id "
         "WHERE m.outbox_state = 'sent' AND mc.stage = 'final_notice'")}
-    stage_sent = {r[0]: r[1] for r in st.db.execute(
-        "SELECT i.number, c.stage_sent FROM dcase c JOIN invoice i ON i.id = c.invoice_id")}
     bad = 0
     got = {}
     for line in sys.stdin:
@@ -363,12 +362,9 @@ def cmd_states(a):
             state = "escalated" if inv in final else (
                 "overdue" if c["due_date"] < today else "upcoming")
         if nxt == "R":
-            nxt = "remind"
+            # After the final notice no stage is left to send.
+            nxt = "none" if inv in final else "remind"
         actual_next = c["next_action"] + ("(%s)" % c["next_detail"] if c["next_detail"] else "")
-        # Known: an imported case's next action is 'none' until its
-        # first reminder (the column default); reported, tolerated here.
-        if nxt == "remind" and actual_next == "none" and stage_sent.get(inv) == -1:
-            actual_next = "remind"
 
         if c["state"] != state or (nxt != "*" and actual_next != nxt and c["next_action"] != nxt):
             print("FAIL: %s: expected %s/%s, got %s/%s" % (inv, state, nxt, c["state"], actual_next))

@@ -158,9 +158,9 @@ expect() { # KEY CLASS METHOD "CASES" FOLDER
 	check_eq "$k: gone from INBOX" "$(on_disk "$k-$U@buyer.test" INBOX)" 0
 }
 expect acme promise_to_pay thread "INV-2026-0142 INV-2026-0168" "Dunning/Promise"
-expect huaxin dispute thread "INV-2026-0146" "Dunning/Dispute"
-expect taipei hardship token "INV-2026-0166 INV-2026-0176" "Dunning/Hardship"
-expect globex dispute invoice "INV-2026-0177" "Dunning/Dispute"
+expect huaxin dispute thread "INV-2026-0146" "Dunning/Needs attention"
+expect taipei hardship token "INV-2026-0166 INV-2026-0176" "Dunning/Needs attention"
+expect globex dispute invoice "INV-2026-0177" "Dunning/Needs attention"
 expect longteng promise_to_pay thread "INV-2026-0158 INV-2026-0181" "Dunning/Promise"
 expect jinfeng unknown sender "INV-2026-0155 INV-2026-0174" "Dunning/Needs attention"
 expect umbrella auto_reply thread "INV-2026-0171" "Dunning/Auto-reply"
@@ -195,13 +195,17 @@ dsn=$(q "SELECT id FROM message WHERE direction = 'in' AND class = 'bounce' AND 
 if [[ -n $dsn ]]; then pass "DSN recognised as a bounce of our reminder"; else fail "DSN recognised as a bounce of our reminder" "$(q "SELECT id, class, match_method, subject FROM message WHERE direction = 'in' AND message_id NOT LIKE '%-$U@buyer.test'")"; fi
 check_eq "hard bounce marks the contact invalid" "$(q "SELECT invalid FROM contact WHERE email = 'nosuchuser@buyer.test'")" 1
 check_eq "hard bounce handed to a person" "$(q "SELECT reason FROM handoff WHERE message_id = '${dsn:-0}'")" bounce_hard
-check_eq "DSN in Dunning/Bounce" "$(on_disk "r-ghost-$U@vendor.test" Dunning/Bounce)" 1
+check_eq "DSN in Dunning/Needs attention" "$(on_disk "r-ghost-$U@vendor.test" "Dunning/Needs attention")" 1
 
-# The workflow hook: each reply handed to a person (with a debtor) is
-# forwarded once to the hand-off address through the outbox.
+# The workflow hook: each reply handed to a person, matched or not, is
+# forwarded once to the hand-off address through the outbox, and filed
+# under Needs attention.
 check_eq "one forward per handed-off reply" \
 	"$(q "SELECT count(*) FROM message WHERE direction = 'out' AND kind = 'forward'")" \
-	"$(q "SELECT count(DISTINCT h.message_id) FROM handoff h JOIN message m ON m.id = h.message_id WHERE m.debtor_id IS NOT NULL AND m.debtor_id <> 0")"
+	"$(q "SELECT count(DISTINCT h.message_id) FROM handoff h JOIN message m ON m.id = h.message_id WHERE m.direction = 'in'")"
+check_eq "the unmatched reply is forwarded too" "$(q "SELECT count(*) FROM message WHERE direction = 'out' AND kind = 'forward' AND debtor_id IS NULL")" 1
+check_eq "every handed-off reply is filed under Needs attention" \
+	"$(q "SELECT count(*) FROM message m WHERE m.direction = 'in' AND m.folder <> 'Dunning/Needs attention' AND EXISTS (SELECT 1 FROM handoff h WHERE h.message_id = m.id)")" 0
 state_of() { q "SELECT c.state FROM dcase c JOIN invoice i ON i.id = c.invoice_id WHERE i.number = '$1'"; }
 check_eq "huaxin's dispute moved the invoice it named to disputed" "$(state_of INV-2026-0146)" disputed
 if [[ $(state_of INV-2026-0190) != disputed ]]; then pass "huaxin's other case is not disputed"; else fail "huaxin's other case is not disputed"; fi
@@ -217,6 +221,24 @@ check_eq "one classification per message" "$(q "SELECT count(*) FROM classificat
 before=$(q "SELECT count(*) FROM event"):$(q "SELECT count(*) FROM classification")
 if out=$(dm poll --json 2>&1) && grep -q '"stored":0,"duplicates":0,"processed":0' <<<"$out"; then pass "second poll finds nothing new"; else fail "second poll finds nothing new" "$out"; fi
 check_eq "second poll writes nothing" "$(q "SELECT count(*) FROM event"):$(q "SELECT count(*) FROM classification")" "$before"
+
+# The queue gives each hand-off the command that resolves it; one that
+# matched no case is resolved by its id (assign INVOICE, or dismiss).
+qjson() { dm queue --json | python3 -c 'import json, sys
+L = [json.loads(l) for l in sys.stdin if l.strip()]
+print("\n".join(str(eval(sys.argv[1])) for o in L if o["reason"] == sys.argv[2]))' "$1" "$2"; }
+dm queue | sed 's/^/# /'
+hid=$(qjson 'o["id"]' unmatched)
+check_eq "queue: the unmatched reply's command names its hand-off" "$(qjson 'o["command"]' unmatched)" \
+	"dunmail resolve --handoff $hid --action dismiss|assign INVOICE --note TEXT"
+if out=$(dm resolve --handoff "${hid:-0}" --action assign INV-2026-0142 --note "acme's new AP address" 2>&1); then pass "resolve --handoff ID --action assign INVOICE"; else fail "resolve --handoff ID --action assign INVOICE" "$out"; fi
+check_eq "assigned: the reply joins INV-2026-0142's case" "$(cases_of nobody)" INV-2026-0142
+check_eq "assigned: recorded with the operator" "$(q "SELECT resolution || '|' || note FROM handoff WHERE id = ${hid:-0}")" "assign INV-2026-0142|acme's new AP address"
+check_eq "assigned: it left the queue" "$(qjson 'o["id"]' unmatched)" ""
+hid=$(qjson 'o["id"]' dispute | head -n1)
+if out=$(dm resolve --handoff "${hid:-0}" --action dismiss --note x 2>&1); then fail "dismiss refused for a hand-off with a case" "$out"; else pass "dismiss refused for a hand-off with a case"; fi
+if out=$(dm resolve --handoff "${hid:-0}" --action hold-until 2026-12-01 --note "agreed by phone" 2>&1); then pass "resolve --handoff ID with a case action"; else fail "resolve --handoff ID with a case action" "$out"; fi
+check_eq "... decides its case" "$(state_of "$(q "SELECT i.number FROM handoff h JOIN dcase c ON c.id = h.case_id JOIN invoice i ON i.id = c.invoice_id WHERE h.id = ${hid:-0}")")" on_hold
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `dunmail run` against the sandbox: a reply that arrives while it sits in
 # IDLE is processed at once (classified, applied to its case, filed);
-# SIGHUP reloads the config; SIGTERM stops it cleanly with exit 0.
+# SIGHUP reloads the config; SIGTERM stops it cleanly with exit 0. Then,
+# on a store of its own, run sleeps until a reminder falls due and sends
+# it then, not at its --interval.
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -61,6 +63,52 @@ pid=
 check "SIGTERM: exit 0" test "$rc" = 0
 check "says it stops" grep -q "stopping" "$work/run.log"
 check "trail verifies" dm verify >/dev/null
+
+# --- run wakes when the next action falls due --------------------------
+# A store of its own with one invoice due today whose due_today reminder
+# may go at the next whole minute (10 to 70 s away): the debtor's window
+# opens then, in a zone where that minute is mid-day; every day is a
+# sending day and no holiday applies. With --interval 900, run must sleep
+# until the window opens and send then: not before, and long before the
+# interval's safety poll. Without -v, its activity is logged (info).
+due=$work/due
+mkdir -p "$due"
+open=$(( ($(date +%s) + 10 + 59) / 60 * 60 ))
+hour=$(date -u -d "@$open" +%H)
+zone=UTC
+if [ "$hour" -ge 22 ] || [ "$hour" -lt 1 ]; then zone=Etc/GMT+6; fi # UTC-6
+"$top/tests/sandbox/dunmail-config.sh" "$due/d.db" |
+	sed -e "s/^window = .*/window = $(TZ=$zone date -d "@$open" +%H:%M)-$(TZ=$zone date -d "@$((open + 1800))" +%H:%M)/" \
+	    -e 's/^weekdays = .*/weekdays = mon-sun/' -e '/^\[holidays\]/,$d' > "$due/d.conf"
+today=$(TZ=$zone date -d "@$open" +%F)
+printf '%s\n' "$(head -n1 "$top/contrib/demo/invoices.csv")" \
+	"CUST-9901,Due Soon Ltd,acme@buyer.test,en,$zone,,INV-RUN-$$,$today,$today,GBP,10.00,10.00," > "$due/inv.csv"
+dd() { "$dunmail" -c "$due/d.conf" "$@"; }
+dd init >/dev/null
+dd import invoices "$due/inv.csv" >/dev/null
+sent_at() { sqlite3 "$due/d.db" "SELECT IFNULL(MAX(m.sent_at), 0) FROM message m JOIN message_case mc ON mc.message_id = m.id JOIN dcase c ON c.id = mc.case_id JOIN invoice i ON i.id = c.invoice_id WHERE i.number = 'INV-RUN-$$' AND m.kind = 'reminder' AND m.outbox_state = 'sent'"; }
+started=$(date +%s)
+"$dunmail" -c "$due/d.conf" run --interval 900 > "$due/run.log" 2>&1 &
+pid=$!
+at=0
+while [ "$(date +%s)" -lt $((open + 90)) ] && kill -0 "$pid" 2>/dev/null; do
+	at=$(sent_at)
+	[ "$at" -gt 0 ] && break
+	sleep 1
+done
+check "run (interval 900 s) sent the reminder that fell due $((open - started)) s after start" test "$at" -gt 0
+check "... not before the debtor's window opened" test "$at" -ge "$open"
+check "... when it fell due, not at the interval (sent $((at - open)) s after)" test "$at" -le $((open + 60))
+delivered() { bash "$top/tests/sandbox/wait-for-mail.sh" -m "$1" acme@buyer.test INBOX 1 30 >/dev/null; }
+check "... to the debtor's mailbox" delivered "$(sqlite3 "$due/d.db" "SELECT m.message_id FROM message m WHERE m.kind = 'reminder' AND m.outbox_state = 'sent' LIMIT 1")"
+check "info logged without -v (its activity, for the journal)" grep -q "dunmail run: watching" "$due/run.log"
+kill -TERM "$pid" 2>/dev/null
+rc=0
+wait "$pid" || rc=$?
+pid=
+check "SIGTERM: exit 0" test "$rc" = 0
+check "trail verifies" dd verify >/dev/null
+[ "$failed" -eq 0 ] || sed 's/^/    run.log: /' "$due/run.log" >&2
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -48,7 +48,8 @@ received() { story_py received --root "$SANDBOX_MAILDIR_ROOT" --db "$db" --user 
 got() { received "$1" | awk -v d="$2" -v t="$3" '$1 == d && $3 == t' | wc -l; }
 # got_between USER FROM TO: messages to USER with local dates in [FROM, TO].
 got_between() { received "$1" | awk -v a="$2" -v b="$3" '$1 >= a && $1 <= b' | wc -l; }
-case_json() { story_dm show "$1" --json | head -n1; }
+# show and cases give a case as of --now (the walk's last run).
+case_json() { story_dm --now "$STORY_NOW" show "$1" --json | head -n1; }
 # pyjson EXPR: JSON lines on stdin as the list L; prints EXPR (a list one
 # item a line; true/false/null as in JSON). jq is not a dependency.
 pyjson() {
@@ -103,7 +104,8 @@ check_forward() {
 
 # --- expected states ---------------------------------------------------
 # One line per case: INVOICE STATE NEXT; R = reminding (upcoming, overdue
-# or escalated, by the due date and the final notice), NEXT * = any.
+# or escalated, by the due date and the final notice; NEXT remind, or none
+# once the final notice went), NEXT * = any.
 expect_file=$STORY_DIR/expected
 story_q "SELECT i.number FROM dcase c JOIN invoice i ON i.id = c.invoice_id ORDER BY i.number" |
 	sed 's/$/ R R/' >"$expect_file"
@@ -112,7 +114,7 @@ check_eq "17 cases opened (INV-2026-0144 was imported settled)" "$(wc -l <"$expe
 
 day_states() {
 	local out
-	if out=$(story_dm cases --json | story_py states --db "$db" --expect "$expect_file" --now "${1}T14:30:00Z" 2>&1); then
+	if out=$(story_dm --now "${1}T14:30:00Z" cases --json | story_py states --db "$db" --expect "$expect_file" --now "${1}T14:30:00Z" 2>&1); then
 		pass "$1: every case in its expected state and next action"
 	else
 		fail "$1: every case in its expected state and next action" "$out"
@@ -131,6 +133,25 @@ day_errors() {
 		fail "$1: every send and poll exits 0, every reply is delivered" "$(cat "$STORY_DIR/errors")"
 		: >"$STORY_DIR/errors"
 	fi
+}
+# day_trail DAY: verify exits 0, the trail only grew (strictly, on a day
+# the store gained a message; a quiet weekend adds no event) and still
+# holds yesterday's head (`verify --head`): nothing cut, nothing rewritten.
+trail_head="" trail_events=0 trail_messages=0
+day_trail() {
+	local out n m
+	m=$(story_q "SELECT count(*) FROM message")
+	if ! out=$(story_dm verify ${trail_head:+--head "$trail_head"} 2>&1); then
+		fail "$1: dunmail verify exits 0 (and holds yesterday's head)" "$out"
+		return
+	fi
+	n=$(sed -n 's/^trail ok: \([0-9]*\) events.*/\1/p' <<<"$out")
+	if [[ -z $n || $n -lt $trail_events || ($m -gt $trail_messages && $n -le $trail_events) ]]; then
+		fail "$1: the trail grows with the store" "events $trail_events -> ${n:-?}, messages $trail_messages -> $m"
+	else
+		pass "$1: dunmail verify: exit 0, $n events (+$((n - trail_events))), yesterday's head still in the trail"
+	fi
+	trail_head=$(sed -n 's/^head //p' <<<"$out") trail_events=${n:-0} trail_messages=$m
 }
 
 # --- the story, checked each evening -----------------------------------
@@ -179,7 +200,7 @@ story_check_day() {
 		check_eq "$day: Postfix's DSN recognised as a bounce of that reminder" "$([[ -n $f ]] && echo yes)" yes
 		check_eq "$day: hard bounce: the address is marked invalid" "$(case_json INV-2026-0166 | pyjson 'L[0]["contacts"][0]["invalid"]')" true
 		check_eq "$day: hard bounce: queued for a person" "$(queued INV-2026-0166)" bounce_hard
-		check_eq "$day: the DSN is filed in Dunning/Bounce" "$(in_folder Dunning/Bounce "$(story_q "SELECT message_id FROM message WHERE direction = 'out' AND to_addrs LIKE '%$STORY_BAD_ADDR%' LIMIT 1")")" 1
+		check_eq "$day: the DSN is filed in Dunning/Needs attention" "$(in_folder "Dunning/Needs attention" "$(story_q "SELECT message_id FROM message WHERE direction = 'out' AND to_addrs LIKE '%$STORY_BAD_ADDR%' LIMIT 1")")" 1
 		check_forward bounce "Debtor:     台北永信股份有限公司 (CUST-2004)" "INV-2026-0166" "dunmail resolve INV-2026-0166"
 		check_eq "$day: plan: Taipei's other invoice has no address left" \
 			"$(story_dm plan --now "${day}T15:00:00Z" --json | pyjson '[o["why"] for o in L if o["invoice"] == "INV-2026-0176"]')" "stopped: no valid contact address"
@@ -200,13 +221,13 @@ story_check_day() {
 		check_eq "$day: an out-of-office needs no person" "$(queued INV-2026-0155)" ""
 		;;
 	2026-11-17)
-		check_reply initech dispute Dunning/Dispute
+		check_reply initech dispute "Dunning/Needs attention"
 		check_eq "$day: initech got dispute_ack" "$(got initech@buyer.test "$day" dispute_ack)" 1
 		check_eq "$day: the dispute is queued" "$(queued INV-2026-0163)" dispute
 		check_forward dispute "Debtor:     Initech UK Ltd (CUST-1003)" "Invoice:    INV-2026-0163, GBP 2,340.00 open, now disputed" \
 			"Class:      dispute" "never received the goods" "dunmail resolve INV-2026-0163 --action"
 		expect INV-2026-0163 disputed "human(dispute)"
-		check_reply umbrella hardship Dunning/Hardship
+		check_reply umbrella hardship "Dunning/Needs attention"
 		check_eq "$day: the hardship request is queued" "$(queued INV-2026-0171)" hardship
 		check_forward hardship "Debtor:     Umbrella Pty (CUST-1004)" "INV-2026-0171" "Class:      hardship"
 		expect INV-2026-0171 hardship "human(hardship)"
@@ -250,6 +271,10 @@ story_check_day() {
 		;;
 	2026-11-30)
 		check_eq "$day: second broken promise: a person takes over" "$(queued INV-2026-0150)" broken_promises
+		check_forward broken_promises "Debtor:     Globex GmbH (CUST-1002)" "Invoice:    INV-2026-0150, EUR 7,400.00 open, now on_hold" \
+			"Class:      promise_to_pay" "Promised:   to pay by 2026-11-27" "Matched:    \"" "dunmail resolve INV-2026-0150 --action"
+		f=$(grep -l "^X-Dunmail-Handoff: broken_promises" "$SANDBOX_MAILDIR_ROOT"/vendor.test/collections/Maildir/{new,cur}/* 2>/dev/null | grep -vFf "$STORY_DIR/preexisting" | tail -n1)
+		check "$day: the broken-promise forward carries globex's last promise as it arrived" grep -qF "$(reply_mid globex2)" "${f:-/dev/null}"
 		check_eq "$day: ... and no second promise_broken letter" "$(received globex@buyer.test | awk '$3 == "promise_broken"' | wc -l)" 1
 		expect INV-2026-0150 on_hold "human(broken_promises)"
 		;;
@@ -265,6 +290,7 @@ story_check_day() {
 	day_states "$day"
 	day_mail "$day"
 	day_errors "$day"
+	day_trail "$day"
 }
 
 story_walk
@@ -275,7 +301,7 @@ echo "# what each mailbox received (local date of the debtor, template):"
 story_summary | sed 's/^/#   /'
 check_eq "taipei@buyer.test received nothing (its address was replaced)" "$(received taipei@buyer.test | wc -l)" 0
 check_eq "acme never got promise_broken (the promise was kept)" "$(received acme@buyer.test | awk '$3 == "promise_broken"' | wc -l)" 0
-check_eq "collections@vendor.test got three forwards, nothing else" "$(received collections@vendor.test --tz Europe/London | wc -l)" 3
+check_eq "collections@vendor.test got four forwards (bounce, dispute, hardship, broken promises), nothing else" "$(received collections@vendor.test --tz Europe/London | wc -l)" 4
 check_eq "ar@vendor.test's INBOX is empty: every reply was filed" \
 	"$(python3 "$here/story_mail.py" received --root "$SANDBOX_MAILDIR_ROOT" --db "$db" --user ar@vendor.test --tz UTC | wc -l)" 0
 
@@ -310,6 +336,10 @@ sha=$(in_row initech sha256)
 tamper blob "$sha"
 check_eq "tamper: initech's stored reply edited: verify exits 65" "$rc" 65
 check "tamper: ... and names the file" grep -q "$sha" "$WORK/t/err"
+tamper sql "DROP TRIGGER blob_no_delete; DELETE FROM blob WHERE sha256 = '$sha'"
+check_eq "tamper: initech's stored reply deleted: verify exits 65" "$rc" 65
+check "tamper: ... and names the event, the message and its bytes" grep -q "event [0-9]* (received) names message $(in_row initech id) stored as $sha, and those bytes are missing" "$WORK/t/err"
+check_eq "every event about a message hashes it" "$(story_q "SELECT count(*) FROM event WHERE message_id > 0 AND message_sha256 = ''")" 0
 n=$(story_q "SELECT max(seq) FROM event")
 mid_seq=$((n / 2))
 tamper sql "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = $mid_seq"
@@ -331,6 +361,12 @@ check_eq "bundle: every message in and out of the case as .eml" \
 check "bundle: the timeline has the dispute, the decision and its note" \
 	sh -c "grep -q dispute '$bundle/timeline.md' && grep -q alice '$bundle/timeline.md' && grep -qF 'CN-0042' '$bundle/timeline.md'"
 check "bundle: the dispute reply is in it byte for byte" grep -rqlF "$(reply_mid initech)" "$bundle/messages"
+# jinfeng's out-of-office answered INV-2026-0155's reminder and held
+# INV-2026-0174 too: that case's bundle has it, named by its event.
+bundle=$WORK/bundle-0174
+if out=$(story_dm export INV-2026-0174 "$bundle" 2>&1); then pass "dunmail export INV-2026-0174"; else fail "dunmail export INV-2026-0174" "$out"; fi
+check "bundle 0174: the out-of-office that held it is in it" grep -rqlF "$(reply_mid jinfeng)" "$bundle/messages"
+check "bundle 0174: sha256sum -c and verify.py" sh -c "cd '$bundle' && sha256sum -c --quiet SHA256SUMS && python3 verify.py"
 
 echo "# walk ${walk_s}s, total $((SECONDS - t0))s"
 finish

@@ -1,57 +1,104 @@
 #!/usr/bin/env bash
 # The real binary: `verify` passes an intact trail and catches an edited
-# event, a deleted event and two reordered events (each on a fresh copy of
-# the store); `export` writes a bundle that sha256sum -c and its own
-# checker accept, and `resolve` records the operator and note.
+# event, a deleted event, two reordered events, a stored message deleted
+# and a tail cut off (by the messages left without events, or with
+# --head, by the head recorded before); `export` writes a bundle that
+# sha256sum -c and its own checker accept, and the checker catches an
+# event of the case removed from it and an edited message; `resolve`
+# records the operator and note. The reminders go out through the mail
+# sandbox, so the store holds real messages.
 set -uo pipefail
-
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dunmail=$(realpath "${DUNMAIL:-$top/build/dunmail}")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {
-	local what=$1; shift
-	if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
-}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=send_lib.sh
+source "$here/send_lib.sh"
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 not() { ! "$@"; }
 
-cd "$work"
-printf '[store]\npath = %s/dunmail.db\n[templates]\ndir = %s/templates\n[sender]\noperator = alice\n' "$work" "$top" > dunmail.conf
-dm() { "$dunmail" -c "$work/dunmail.conf" "$@"; }
+sandbox_up
+make_config "$WORK"
+sed -i 's/^\[sender\]$/&\noperator = alice/' "$WORK/dunmail.conf"
+cd "$WORK" || exit 1
+dm() { "$DUNMAIL" -c "$WORK/dunmail.conf" "$@"; }
 
-DUNMAIL_NOW=2026-11-02T08:00:00Z dm import invoices "$top/contrib/demo/invoices.csv" >/dev/null
+DUNMAIL_NOW=2026-11-02T08:00:00Z dm import invoices "$REPO/contrib/demo/invoices.csv" >/dev/null
+# INV-2026-0158's first reminder (01:30Z is in Shanghai's window).
+dm send --now 2026-11-09T01:30:00Z >send.out 2>&1 || fail "send exits 0" "$(cat send.out)"
 DUNMAIL_NOW=2026-11-20T03:00:00Z dm resolve INV-2026-0158 --action hold-until 2026-12-01 --note "agreed by phone" > resolve.out
 check "resolve reports the move" grep -q "upcoming -> on_hold" resolve.out
 dm show INV-2026-0158 > show.out
 check "operator and note in the trail" grep -q '"operator":"alice","note":"agreed by phone"' show.out
-check "intact trail verifies" dm verify >/dev/null
+sha=$(sqlite3 dunmail.db "SELECT m.sha256 FROM message m JOIN message_case mc ON mc.message_id = m.id JOIN dcase c ON c.id = mc.case_id JOIN invoice i ON i.id = c.invoice_id WHERE i.number = 'INV-2026-0158' AND m.outbox_state = 'sent'")
+check "INV-2026-0158's reminder was sent and stored" test -n "$sha"
+check "every event about a message hashes it" test "$(sqlite3 dunmail.db "SELECT count(*) FROM event WHERE message_id > 0 AND message_sha256 = ''")" = 0
+check "intact trail verifies" sh -c "'$DUNMAIL' -c '$WORK/dunmail.conf' verify > verify.out"
+head=$(sed -n 's/^head //p' verify.out)
+check "verify prints the head" grep -Eq '^[0-9]+:[0-9a-f]{64}$' <<<"$head"
+check "verify --head of the current head" dm verify --head "$head" >/dev/null
+check "verify --head refuses a malformed head (64)" sh -c "'$DUNMAIL' -c '$WORK/dunmail.conf' verify --head 12:abc 2>/dev/null; test \$? = 64"
+
 dm export INV-2026-0158 bundle > /dev/null
 check "bundle: sha256sum -c" sh -c "cd bundle && sha256sum -c --quiet SHA256SUMS"
 check "bundle: verify.py" sh -c "cd bundle && python3 verify.py >/dev/null"
+check "bundle: the reminder as .eml, byte for byte" test "$(sha256sum bundle/messages/*.eml | cut -d' ' -f1)" = "$sha"
+check "bundle: timeline says what was sent and the SMTP reply" grep -q 'Sent\*\* reminder stage before_due to longteng@buyer.test, SMTP reply "250 ' bundle/timeline.md
+check "bundle: timeline has the decision, its operator and note" grep -q 'Human decision\*\* by alice: hold-until, note "agreed by phone"' bundle/timeline.md
+check "bundle: the chain runs from the case's first event to its last" \
+	test "$(head -n1 bundle/chain.jsonl | cut -d, -f1)$(tail -n1 bundle/chain.jsonl | cut -d, -f1)" = \
+	"$(head -n1 bundle/events.jsonl | cut -d, -f1)$(tail -n1 bundle/events.jsonl | cut -d, -f1)"
 check "export refuses to overwrite" not dm export INV-2026-0158 bundle 2>/dev/null
 
 tamper() {
 	cp dunmail.db tampered.db
 	sqlite3 tampered.db "$1"
-	printf '[store]\npath = %s/tampered.db\n' "$work" > tampered.conf
+	printf '[store]\npath = %s/tampered.db\n' "$WORK" > tampered.conf
 	rc=0
-	"$dunmail" -c tampered.conf verify > verify.out 2> verify.err || rc=$?
+	"$DUNMAIL" -c tampered.conf verify > verify.out 2> verify.err || rc=$?
 }
 
-tamper "DROP TRIGGER event_no_update; UPDATE event SET detail = replace(detail, '126500.00', '1.00') WHERE seq = 6"
+imp=$(sqlite3 dunmail.db "SELECT seq FROM event WHERE kind = 'imported' AND detail LIKE '%INV-2026-0158%'")
+tamper "DROP TRIGGER event_no_update; UPDATE event SET detail = replace(detail, '126500.00', '1.00') WHERE seq = $imp"
 check "edited event: exit 65" test "$rc" = 65
-check "edited event named" grep -q "event 6 (imported) was altered" verify.err
+check "edited event named" grep -q "event $imp (imported) was altered" verify.err
 tamper "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = 10"
 check "deleted event: exit 65" test "$rc" = 65
 check "deleted event named" grep -q "event 10 is missing" verify.err
 tamper "DROP TRIGGER event_no_update; UPDATE event SET seq = -1 WHERE seq = 3; UPDATE event SET seq = 3 WHERE seq = 4; UPDATE event SET seq = 4 WHERE seq = -1"
 check "reordered events: exit 65" test "$rc" = 65
 check "reordered events named" grep -q "event 3 does not follow event 2" verify.err
-# A bundle whose event was edited is caught by its own checker.
-sed -i 's/agreed by phone/agreed by post/' bundle/events.jsonl
-check "edited bundle caught by verify.py" not sh -c "cd bundle && python3 verify.py >/dev/null"
-check "edited bundle caught by sha256sum" not sh -c "cd bundle && sha256sum -c --quiet SHA256SUMS 2>/dev/null"
+tamper "DROP TRIGGER blob_no_delete; DELETE FROM blob WHERE sha256 = '$sha'"
+check "deleted message: exit 65" test "$rc" = 65
+check "deleted message named, with its SHA-256" grep -q "names message [0-9]* stored as $sha, and those bytes are missing" verify.err
+# The last event (the decision) is about no message: only the head
+# recorded before shows it gone.
+tamper "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = (SELECT max(seq) FROM event)"
+check "tail cut by one event: the chain alone still verifies" test "$rc" = 0
+rc=0
+"$DUNMAIL" -c tampered.conf verify --head "$head" > verify.out 2> verify.err || rc=$?
+check "tail cut: verify --head exits 65" test "$rc" = 65
+check "tail cut: ... and says what was removed" grep -q "event ${head%%:*} was removed from the end" verify.err
+tamper "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq >= (SELECT min(seq) FROM event WHERE message_id = (SELECT max(id) FROM message))"
+check "tail cut back past a message's events: exit 65" test "$rc" = 65
+check "... the message left without events named" grep -q "is named by no event" verify.err
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# The bundle's own checker, on copies of the bundle.
+bundle_tamper() {
+	rm -rf bt && cp -r bundle bt
+	(cd bt && eval "$1")
+	rc=0
+	(cd bt && python3 verify.py) > bt.out 2>&1 || rc=$?
+}
+sent_seq=$(grep '"kind":"sent"' bundle/events.jsonl | cut -d, -f1 | cut -d: -f2)
+bundle_tamper "sed -i '/\"kind\":\"sent\"/d' events.jsonl"
+check "bundle: a case event removed: verify.py fails" test "$rc" = 1
+check "bundle: ... and names it" grep -q "event $sent_seq of the case is missing from events.jsonl" bt.out
+bundle_tamper "sed -i '/\"seq\":$sent_seq,/d' events.jsonl chain.jsonl"
+check "bundle: a case event removed from the chain too: verify.py fails" test "$rc" = 1
+check "bundle: ... and names the gap" grep -q "chain: event $sent_seq missing" bt.out
+bundle_tamper "sed -i 's/longteng@buyer.test/longteng@elsewhere.test/' messages/*.eml"
+check "bundle: an .eml edited: verify.py fails" test "$rc" = 1
+check "bundle: ... and names the message" grep -q "message $sha missing or altered" bt.out
+bundle_tamper "sed -i 's/agreed by phone/agreed by post/' events.jsonl"
+check "bundle: an event edited: verify.py fails" test "$rc" = 1
+check "bundle: an event edited: sha256sum -c fails" not sh -c "cd bt && sha256sum -c --quiet SHA256SUMS 2>/dev/null"
+
+finish

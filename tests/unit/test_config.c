@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include "dunmail/config.h"
 #include "testutil.h"
 
@@ -23,13 +25,24 @@ teardown(void **state)
 	return 0;
 }
 
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static void
 test_config__starter_is_valid(void **state)
 {
 	struct dun_config *cfg = NULL;
 	struct dun_diags diags = { 0 };
-	char *path = test_write(*state, "dunmail.conf", dun_config_starter());
+	char *text = NULL, *path, *shipped;
 
+	assert_int_equal(dun_config_starter_text(&text, NULL, NULL), 0);
+	path = test_write(*state, "dunmail.conf", text);
+	free(text);
 	assert_int_equal(dun_config_load(&cfg, path, &diags), 0);
 	assert_int_equal(diags.count, 0);
 	assert_string_equal(cfg->sender_email, "ar@vendor.test");
@@ -46,8 +59,48 @@ test_config__starter_is_valid(void **state)
 	/* Relative paths resolve against the config's directory. */
 	assert_non_null(strstr(cfg->store_path, "/dunmail.db"));
 	assert_int_equal(cfg->store_path[0], '/');
+	/* The templates are the shipped ones (from a build tree: the
+	 * sources'), not a templates/ folder that a fresh one lacks. */
+	shipped = dun_config_templates_dir();
+	assert_string_equal(cfg->templates_dir, shipped);
+	assert_true(is_dir(shipped));
+	text = xasprintf("%s/mail/en", shipped);
+	assert_true(is_dir(text));
+	free(text);
+	free(shipped);
+	assert_int_equal(cfg->ledger.decimal_sep, '.');
 	dun_config_free(cfg);
 	free(path);
+}
+
+/* `dunmail init --store PATH`: the starter names that store. */
+static void
+test_config__starter_names_store(void **state)
+{
+	struct dun_config *cfg = NULL;
+	struct dun_diags diags = { 0 };
+	char *text = NULL, *path, *store;
+
+	store = xasprintf("%s/elsewhere/ar.db", (char *)*state);
+	assert_int_equal(dun_config_starter_text(&text, store,
+	    "/opt/dunmail/templates"), 0);
+	path = test_write(*state, "dunmail.conf", text);
+	free(text);
+	assert_int_equal(dun_config_load(&cfg, path, &diags), 0);
+	assert_string_equal(cfg->store_path, store);
+	assert_string_equal(cfg->templates_dir, "/opt/dunmail/templates");
+	assert_int_equal(dun_config_key_line(cfg, "store", "path") > 0, 1);
+	dun_config_free(cfg);
+	free(path);
+	free(store);
+	/* What INI would cut or read otherwise is refused. */
+	assert_int_equal(dun_config_starter_text(&text, "a\nb.db", NULL),
+	    DUN_EINVAL);
+	assert_null(text);
+	assert_int_equal(dun_config_starter_text(&text, "/x ;y.db", NULL),
+	    DUN_EINVAL);
+	assert_int_equal(dun_config_starter_text(&text, "/x.db ", NULL),
+	    DUN_EINVAL);
 }
 
 static void
@@ -87,6 +140,14 @@ test_config__values(void **state)
 	    "Invoice No");
 	assert_int_equal(cfg->ledger.date_order, DUN_DATES_DMY);
 	assert_int_equal(cfg->ledger.delimiter, ';');
+	assert_int_equal(cfg->ledger.decimal_sep, '.');
+	dun_config_free(cfg);
+	free(path);
+
+	path = test_write(*state, "c.conf", "[ledger]\n"
+	    "decimal_separator = comma\n");
+	assert_int_equal(dun_config_load(&cfg, path, &diags), 0);
+	assert_int_equal(cfg->ledger.decimal_sep, ',');
 	dun_config_free(cfg);
 	free(path);
 }
@@ -107,11 +168,23 @@ test_config__problems_name_file_and_line(void **state)
 		{ "[defaults]\ntimezone = Mars/Base\n", 2, "IANA" },
 		{ "[holidays]\n* = 2026-02-30\n", 2, "holidays" },
 		{ "\n\n[smtp]\ntls = maybe\n", 4, "tls: 'maybe'" },
-		{ "[sender]\nemail = nobody\n", 0, "is not an address" },
+		{ "[sender]\nemail = nobody\n", 2, "is not an address" },
+		{ "[sender]\nname = X\nemail = a..b@vendor.test\n", 3,
+		  "is not an address" },
+		{ "[sender]\nemail = .ar@vendor.test\n", 2,
+		  "is not an address" },
 		{ "[ledger]\ninvoice.colour = X\n", 2, "no key 'invoice.colour'" },
 		{ "[policy]\nmax_per_week = many\n", 2, "max_per_week" },
-		{ "[smtp]\ntls = none\nhost = mail.example.com\n", 0,
+		{ "[smtp]\ntls = none\nhost = mail.example.com\n", 2,
 		  "cleartext" },
+		{ "[imap]\npassword_cmd = pass ar\n\npassword_env = PW\n", 4,
+		  "not both" },
+		{ "[imap]\npassword_env = PW\npassword_cmd = pass ar\n", 3,
+		  "not both" },
+		{ "[smtp]\n\nca_file = /nonexistent/ca.pem\n", 3,
+		  "ca_file /nonexistent/ca.pem cannot be read" },
+		{ "[ledger]\ndecimal_separator = dot\n", 2,
+		  "decimal_separator: 'dot'" },
 		{ "just some words\n", 1, "neither" },
 	};
 	size_t i;
@@ -160,8 +233,75 @@ test_config__example_loads(void **state)
 	}
 	assert_int_equal(cfg->policy.nstages, 5);
 	assert_int_equal(cfg->ledger.delimiter, ',');
+	assert_int_equal(cfg->ledger.decimal_sep, '.');
+	assert_true(dun_config_key_line(cfg, "ledger",
+	    "decimal_separator") > 0);
 	assert_int_equal(cfg->policy.nholidays, 5);
 	dun_config_free(cfg);
+	free(path);
+}
+
+/* Where each key was set, for problems found after the whole file. */
+static void
+test_config__key_lines(void **state)
+{
+	struct dun_config *cfg = NULL;
+	struct dun_diags diags = { 0 };
+	char *path = test_write(*state, "c.conf",
+	    "# comment\n"
+	    "[templates]\n"
+	    "dir = /somewhere\n"
+	    "[sender]\n"
+	    "payment_instructions = one\n"
+	    "  two\n"
+	    "email = ar@vendor.test\n");
+
+	assert_int_equal(dun_config_load(&cfg, path, &diags), 0);
+	assert_int_equal(dun_config_key_line(cfg, "templates", "dir"), 3);
+	assert_int_equal(dun_config_key_line(cfg, "sender",
+	    "payment_instructions"), 5);
+	assert_int_equal(dun_config_key_line(cfg, "sender", "email"), 7);
+	assert_int_equal(dun_config_key_line(cfg, "store", "path"), 0);
+	assert_int_equal(dun_config_key_line(cfg, "nosuch", "key"), 0);
+	dun_config_free(cfg);
+	free(path);
+}
+
+/* For lint: a config with problems still comes back, every problem
+ * listed, with defaults where its values were wrong. */
+static void
+test_config__partial_load(void **state)
+{
+	struct dun_config *cfg = NULL;
+	struct dun_diags diags = { 0 };
+	char *path = test_write(*state, "c.conf",
+	    "[smtp]\n"
+	    "port = 99999\n"
+	    "[policy]\n"
+	    "stages = soon\n"
+	    "[templates]\n"
+	    "dir = /elsewhere/templates\n"
+	    "[sender]\n"
+	    "email = nobody\n");
+
+	assert_int_equal(dun_config_load_partial(&cfg, path, &diags),
+	    DUN_ECONFIG);
+	assert_non_null(cfg);
+	assert_int_equal(diags.count, 4);
+	assert_int_equal(diags.items[0].line, 2);
+	assert_int_equal(diags.items[3].line, 8);
+	assert_int_equal(cfg->smtp.port, 587);
+	assert_string_equal(cfg->templates_dir, "/elsewhere/templates");
+	assert_int_equal(dun_config_key_line(cfg, "templates", "dir"), 6);
+	/* No stage could be read: the default ones stand in. */
+	assert_int_equal(cfg->policy.nstages, 5);
+	dun_config_free(cfg);
+	dun_diags_free(&diags);
+
+	/* A file that cannot be read gives nothing. */
+	assert_int_equal(dun_config_load_partial(&cfg, "/nonexistent/x.conf",
+	    &diags), DUN_ECONFIG);
+	assert_null(cfg);
 	free(path);
 }
 
@@ -201,8 +341,14 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_config__starter_is_valid,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config__starter_names_store,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config__values, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_config__key_lines, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_config__partial_load,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_config__problems_name_file_and_line, setup, teardown),
 		cmocka_unit_test(test_config__secrets),

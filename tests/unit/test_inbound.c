@@ -1,7 +1,8 @@
 /* Inbound processing without a network: raw messages go through
  * dun_inbound_store_raw + dun_inbound_process on a temporary store, with
  * the real parser and classifier. Matching by thread, named invoices,
- * token, sender; unmatched hand-off; a hard bounce; processing twice; a
+ * token, sender; unmatched hand-off; a hard bounce; every hand-off filed
+ * under Needs attention; processing twice; a
  * message whose processing fails, inside a chunk and alone. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -320,8 +321,9 @@ test_inbound__hard_bounce_invalidates_contact(void **state)
 	    "\r\n--B--\r\n";
 	int64_t id = deliver(f, dsn);
 
+	/* Handed to a person: filed where people look. */
 	check_row(f, id, "bounce", "bounce", "INV-2026-0004",
-	    "Dunning/Bounce");
+	    "Dunning/Needs attention");
 	assert_int_equal(q_int(f, "SELECT invalid FROM contact WHERE email = "
 	    "'ghost@buyer.test'"), 1);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
@@ -331,6 +333,59 @@ test_inbound__hard_bounce_invalidates_contact(void **state)
 	/* The MTA wrote it, not the debtor. */
 	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
 	    "'sender_not_contact'"), 0);
+}
+
+/* Every reply handed to a person is filed under Needs attention; the
+ * class folders keep what dunmail handles by itself. */
+static void
+test_inbound__handed_off_filed_where_people_look(void **state)
+{
+	static const struct {
+		const char *words;
+		const char *cls;
+		const char *folder;
+		const char *handoff;    /* reason, or "" for none */
+	} rows[] = {
+		{ "We dispute this invoice, the goods were damaged.",
+		  "dispute", "Dunning/Needs attention", "dispute" },
+		{ "We are in financial difficulty and cannot pay in full.",
+		  "hardship", "Dunning/Needs attention", "hardship" },
+		{ "We paid this invoice yesterday.",
+		  "paid", "Dunning/Needs attention", "paid" },
+		{ "Please stop emailing us, unsubscribe.",
+		  "opt_out", "Dunning/Needs attention", "opt_out" },
+		{ "I no longer work here, please contact someone else.",
+		  "wrong_contact", "Dunning/Needs attention", "wrong_contact" },
+		{ "What is your bank account number?",
+		  "unknown", "Dunning/Needs attention", "unknown" },
+		{ "Please send a copy of the invoice.",
+		  "invoice_request", "Dunning/Invoice request", "" },
+		{ "We will pay next Friday.",
+		  "promise_to_pay", "Dunning/Promise", "" },
+	};
+	struct fixture *f = *state;
+	size_t i;
+
+	for (i = 0; i < DUN_ARRAY_SIZE(rows); i++) {
+		char *raw = xasprintf("From: acme@buyer.test\r\nTo: "
+		    "ar@vendor.test\r\nSubject: Re: Payment reminder\r\n"
+		    "Date: Fri, 20 Nov 2026 08:00:00 +0000\r\nMessage-ID: "
+		    "<row.%zu@buyer.test>\r\nIn-Reply-To: <r1@vendor.test>"
+		    "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+		    "%s\r\n", i, rows[i].words);
+		int64_t id = deliver(f, raw);
+		char *sql, *v;
+
+		check_row(f, id, rows[i].cls, "thread",
+		    "INV-2026-0001 INV-2026-0002", rows[i].folder);
+		sql = xasprintf("SELECT IFNULL(group_concat(DISTINCT reason), "
+		    "'') FROM handoff WHERE message_id = %lld", (long long)id);
+		v = q_text(f, sql);
+		assert_string_equal(v, rows[i].handoff);
+		free(v);
+		free(sql);
+		free(raw);
+	}
 }
 
 static void
@@ -574,6 +629,9 @@ main(void)
 		    test_inbound__unmatched_handed_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_inbound__hard_bounce_invalidates_contact, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__handed_off_filed_where_people_look, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_inbound__twice_does_nothing,
 		    setup, teardown),

@@ -215,6 +215,19 @@ test_ledger__bad_rows_roll_back(void **state)
 		  "invoice_number: INV-A appears again with different data" },
 		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,\"2026-11-01",
 		  "malformed CSV" },
+		{ "C2,B,b..c@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,",
+		  "email: 'b..c@x.test' is not an e-mail address" },
+		{ "C2,B,.b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,",
+		  "email: '.b@x.test' is not" },
+		{ "C2,B,b.@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,",
+		  "email: 'b.@x.test' is not" },
+		/* A comma that is not a thousands separator. */
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,EUR,"
+		  "\"100,00\",,", "amount: amount '100,00' has a comma" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,"
+		  "\"1,2,3\",,", "amount: amount '1,2,3'" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,ZMW,"
+		  "\"5,000.00\",\"5000,00\",", "open_amount: amount '5000,00'" },
 	};
 	struct fixture *f = *state;
 	size_t i;
@@ -254,6 +267,93 @@ test_ledger__bad_rows_roll_back(void **state)
 		free(want);
 		free(csv);
 	}
+}
+
+static void
+test_ledger__email_local_part(void **state)
+{
+	static const struct {
+		const char *addr;
+		int ok;
+	} rows[] = {
+		{ "a.b@buyer.test", 1 },
+		{ "a+tag@buyer.test", 1 },
+		{ "a..b@buyer.test", 0 },
+		{ ".a@buyer.test", 0 },
+		{ "a.@buyer.test", 0 },
+		{ "a@buyer..test", 0 },
+		{ "a@.buyer.test", 0 },
+		{ "@buyer.test", 0 },
+		{ "a@buyer", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < DUN_ARRAY_SIZE(rows); i++)
+		if (dun_ledger_email_valid(rows[i].addr) != rows[i].ok)
+			fail_msg("%s: expected %s", rows[i].addr,
+			    rows[i].ok ? "valid" : "refused");
+}
+
+/* An empty file is named at its first line. */
+static void
+test_ledger__empty_file(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_import_stats st;
+	struct dun_diags diags = { 0 };
+
+	assert_int_equal(import(f, "empty.csv", "", &st, &diags),
+	    DUN_EINVAL);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].line, 1);
+	assert_non_null(strstr(diags.items[0].msg, "the file is empty"));
+	dun_diags_free(&diags);
+}
+
+/* [ledger] decimal_separator = comma: 1.234,56 and 100,00. */
+static void
+test_ledger__decimal_comma(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_import_stats st;
+	struct dun_diags diags = { 0 };
+	struct dun_invoice *inv = NULL;
+	char *pay;
+
+	f->cfg->ledger.decimal_sep = ',';
+	f->cfg->ledger.delimiter = ';';
+	assert_int_equal(import(f, "eu.csv",
+	    "debtor_ref;debtor_name;email;invoice_number;due_date;currency;"
+	    "amount;open_amount\n"
+	    "K-1;Kestrel GmbH;pay@kestrel.test;RE-1;2026-12-03;EUR;"
+	    "1.234,56;100,00\n"
+	    "K-1;Kestrel GmbH;pay@kestrel.test;RE-2;2026-12-03;EUR;"
+	    "1 500;\n", &st, &diags), 0);
+	assert_int_equal(dun_store_invoice_get(f->store, &inv, "RE-1"), 0);
+	assert_int_equal(inv->amount_minor, 123456);
+	assert_int_equal(inv->open_minor, 10000);
+	dun_invoice_free(inv);
+	assert_int_equal(dun_store_invoice_get(f->store, &inv, "RE-2"), 0);
+	assert_int_equal(inv->amount_minor, 150000);
+	dun_invoice_free(inv);
+	pay = test_write(f->dir, "pay.csv",
+	    "invoice_number;paid_on;amount;reference\n"
+	    "RE-1;2026-11-10;99,50;T1\n");
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	    f->now, &st, &diags), 0);
+	assert_int_equal(dun_store_invoice_get(f->store, &inv, "RE-1"), 0);
+	assert_int_equal(inv->open_minor, 50);
+	dun_invoice_free(inv);
+	free(pay);
+	/* An amount from a period export is refused, not misread. */
+	assert_int_equal(import(f, "us.csv",
+	    "debtor_ref;debtor_name;email;invoice_number;due_date;currency;"
+	    "amount\n"
+	    "K-1;Kestrel GmbH;pay@kestrel.test;RE-3;2026-12-03;EUR;1.50\n",
+	    &st, &diags), DUN_EINVAL);
+	assert_non_null(strstr(diags.items[0].msg, "amount '1.50'"));
+	dun_diags_free(&diags);
 }
 
 static void
@@ -298,6 +398,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_ledger__bad_rows_roll_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger__column_mapping,
+		    setup, teardown),
+		cmocka_unit_test(test_ledger__email_local_part),
+		cmocka_unit_test_setup_teardown(test_ledger__empty_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger__decimal_comma,
 		    setup, teardown),
 	};
 

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "dunmail/config.h"
 #include "dunmail/smtp.h"
@@ -81,9 +82,17 @@ test_smtp__classify(void **state)
 }
 
 /* A scripted SMTP server: RCPT to an address starting "bad" gets 550,
- * "busy" gets 451; with drop_after_dot the connection closes after the
- * end of data with no reply. Serves connections until killed; each
- * accepted connection is counted in a pipe. */
+ * "busy" gets 451; the mode spoils one place (below). Serves connections
+ * until killed; each accepted connection is counted in a pipe. */
+enum serve_mode {
+	SERVE_OK,
+	SERVE_DROP_AFTER_DOT,  /* closes after the end of data, no reply */
+	SERVE_MUTE_AFTER_DOT,  /* no reply to the end of data; QUIT's 221 */
+	SERVE_GREET_554,       /* refuses the session in its greeting */
+	SERVE_NOT_SMTP,        /* a greeting that is not SMTP */
+	SERVE_RCPT_NONSENSE,   /* RCPT answered "25O ok" */
+};
+
 struct fake_server {
 	pid_t pid;
 	int port;
@@ -111,14 +120,16 @@ say(int fd, const char *s)
 }
 
 static void
-serve(int fd, int drop_after_dot, int *queued)
+serve(int fd, int mode, int *queued)
 {
 	char buf[65536], line[1024];
 	size_t used = 0, ll = 0;
 	int in_data = 0;
 	ssize_t n;
 
-	say(fd, "220 fake ESMTP\r\n");
+	say(fd, mode == SERVE_GREET_554 ? "554 5.3.2 no service here\r\n" :
+	    mode == SERVE_NOT_SMTP ? "HELLO I AM NOT SMTP\r\n" :
+	    "220 fake ESMTP\r\n");
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		ssize_t i;
 		for (i = 0; i < n; i++) {
@@ -132,8 +143,10 @@ serve(int fd, int drop_after_dot, int *queued)
 			if (in_data) {
 				if (strcmp(line, ".\r\n") == 0) {
 					in_data = 0;
-					if (drop_after_dot)
+					if (mode == SERVE_DROP_AFTER_DOT)
 						_exit(0);
+					if (mode == SERVE_MUTE_AFTER_DOT)
+						continue;
 					snprintf(line, sizeof(line), "250 2.0.0 "
 					    "Ok: queued as FAKE%d\r\n",
 					    ++*queued);
@@ -149,6 +162,9 @@ serve(int fd, int drop_after_dot, int *queued)
 				say(fd, "550 5.1.1 <bad>: no such user\r\n");
 			else if (!strncasecmp(line, "RCPT TO:<busy", 13))
 				say(fd, "451 4.3.0 try later\r\n");
+			else if (!strncasecmp(line, "RCPT", 4) &&
+			    mode == SERVE_RCPT_NONSENSE)
+				say(fd, "25O ok\r\n");
 			else if (!strncasecmp(line, "RCPT", 4))
 				say(fd, "250 2.1.5 Ok\r\n");
 			else if (!strncasecmp(line, "DATA", 4)) {
@@ -170,7 +186,7 @@ serve(int fd, int drop_after_dot, int *queued)
 /* concurrent: each connection served by a process of its own, as a
  * group of connections needs; else one after the other. */
 static void
-fake_start_mode(struct fake_server *fs, int drop_after_dot, int concurrent)
+fake_start_mode(struct fake_server *fs, int mode, int concurrent)
 {
 	struct sockaddr_in sa;
 	socklen_t slen = sizeof(sa);
@@ -199,10 +215,10 @@ fake_start_mode(struct fake_server *fs, int drop_after_dot, int concurrent)
 				_exit(1);
 			if (concurrent && fork() == 0) {
 				close(lfd);
-				serve(fd, drop_after_dot, &queued);
+				serve(fd, mode, &queued);
 				_exit(0);
 			} else if (!concurrent)
-				serve(fd, drop_after_dot, &queued);
+				serve(fd, mode, &queued);
 			close(fd);
 		}
 	}
@@ -214,9 +230,9 @@ fake_start_mode(struct fake_server *fs, int drop_after_dot, int concurrent)
 }
 
 static void
-fake_start(struct fake_server *fs, int drop_after_dot)
+fake_start(struct fake_server *fs, int mode)
 {
-	fake_start_mode(fs, drop_after_dot, 0);
+	fake_start_mode(fs, mode, 0);
 }
 
 static int
@@ -283,7 +299,7 @@ test_smtp__per_recipient_results(void **state)
 	int i;
 
 	(void)state;
-	fake_start(&fs, 0);
+	fake_start(&fs, SERVE_OK);
 	srv = plain_server(fs.port);
 	assert_int_equal(dun_smtp_open(&smtp, &srv, "vendor.test"), 0);
 	commits = 0;
@@ -340,7 +356,7 @@ test_smtp__lost_after_end_of_data(void **state)
 	char *rcpts[] = { "a@buyer.test" };
 
 	(void)state;
-	fake_start(&fs, 1);
+	fake_start(&fs, SERVE_DROP_AFTER_DOT);
 	srv = plain_server(fs.port);
 	assert_int_equal(dun_smtp_open(&smtp, &srv, "vendor.test"), 0);
 	commits = 0;
@@ -353,6 +369,95 @@ test_smtp__lost_after_end_of_data(void **state)
 	dun_smtp_result_free(&res);
 	dun_smtp_close(smtp);
 	fake_stop(&fs);
+}
+
+/* The server says nothing after the end of data but answers the QUIT
+ * libcurl sends on giving up: that 221 is not the end of data's reply,
+ * and the message may have been accepted (was: deferred, sent again). */
+static void
+test_smtp__mute_after_end_of_data(void **state)
+{
+	struct fake_server fs;
+	struct dun_server srv;
+	struct dun_smtp *smtp;
+	struct dun_smtp_result res;
+	char *rcpts[] = { "a@buyer.test" };
+
+	(void)state;
+	fake_start(&fs, SERVE_MUTE_AFTER_DOT);
+	srv = plain_server(fs.port);
+	srv.timeout_s = 1;
+	assert_int_equal(dun_smtp_open(&smtp, &srv, "vendor.test"), 0);
+	commits = 0;
+	assert_int_equal(dun_smtp_send(smtp, &res, "ar@vendor.test", rcpts, 1,
+	    message, strlen(message), count_commit, NULL), DUN_ENET);
+	assert_int_equal(commits, 1);
+	assert_int_equal(res.data_ended, 1);
+	assert_int_equal(res.code, 0);
+	assert_null(res.reply);
+	assert_int_equal(res.rcpts[0].code, 250);
+	assert_non_null(strstr(dun_error_last(), "may have been accepted"));
+	assert_non_null(strstr(dun_error_last(), "said nothing for 1 s"));
+	assert_non_null(strstr(dun_error_last(), "the end of data"));
+	dun_smtp_result_free(&res);
+	dun_smtp_close(smtp);
+	fake_stop(&fs);
+}
+
+/* Nonsense from the server ends the transfer at once, never taken for a
+ * reply, and the error quotes it, names the server and says what to do;
+ * a refusal in the greeting is the session's, not the message's. */
+static void
+test_smtp__nonsense(void **state)
+{
+	static const struct {
+		int mode;
+		const char *want[2];
+		dun_retry_t want_retry;
+	} rows[] = {
+		{ SERVE_NOT_SMTP, { "greeted with \"HELLO I AM NOT SMTP\", "
+		  "which is not SMTP", "check that [smtp] host and port" },
+		  DUN_RETRY_TEMP },
+		{ SERVE_RCPT_NONSENSE, { "answered RCPT TO with \"25O ok\"",
+		  "nothing was delivered" }, DUN_RETRY_TEMP },
+		{ SERVE_GREET_554, { "refused the session: 554 5.3.2 no "
+		  "service here", "nothing was sent" }, DUN_RETRY_TEMP },
+	};
+	char *rcpts[] = { "a@buyer.test" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < DUN_ARRAY_SIZE(rows); i++) {
+		struct fake_server fs;
+		struct dun_server srv;
+		struct dun_smtp *smtp;
+		struct dun_smtp_result res;
+		char where[64];
+		time_t t0;
+
+		fake_start(&fs, rows[i].mode);
+		srv = plain_server(fs.port);
+		snprintf(where, sizeof(where), "127.0.0.1:%d", fs.port);
+		assert_int_equal(dun_smtp_open(&smtp, &srv, "vendor.test"), 0);
+		commits = 0;
+		t0 = time(NULL);
+		assert_int_equal(dun_smtp_send(smtp, &res, "ar@vendor.test",
+		    rcpts, 1, message, strlen(message), count_commit, NULL),
+		    DUN_ENET);
+		/* Not the 10 s time-out. */
+		assert_true(time(NULL) - t0 < 5);
+		assert_int_equal(dun_error_retry(), rows[i].want_retry);
+		assert_non_null(strstr(dun_error_last(), where));
+		assert_non_null(strstr(dun_error_last(), rows[i].want[0]));
+		assert_non_null(strstr(dun_error_last(), rows[i].want[1]));
+		assert_int_equal(commits, 0);
+		assert_int_equal(res.data_ended, 0);
+		assert_int_equal(res.rcpts[0].status, DUN_RCPT_PENDING);
+		assert_int_equal(res.rcpts[0].code, 0);
+		dun_smtp_result_free(&res);
+		dun_smtp_close(smtp);
+		fake_stop(&fs);
+	}
 }
 
 static void
@@ -538,7 +643,7 @@ test_smtp__group_commit(void **state)
 	size_t i;
 
 	(void)state;
-	fake_start_mode(&fs, 0, 1);
+	fake_start_mode(&fs, SERVE_OK, 1);
 	srv = plain_server(fs.port);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(dun_smtp_open(&conns[i], &srv, "vendor.test"),
@@ -601,6 +706,8 @@ main(void)
 		cmocka_unit_test(test_smtp__classify),
 		cmocka_unit_test(test_smtp__per_recipient_results),
 		cmocka_unit_test(test_smtp__lost_after_end_of_data),
+		cmocka_unit_test(test_smtp__mute_after_end_of_data),
+		cmocka_unit_test(test_smtp__nonsense),
 		cmocka_unit_test(test_smtp__refuses_header_injection),
 		cmocka_unit_test(test_smtp__group_commit),
 		cmocka_unit_test(test_smtp__sandbox_tls),

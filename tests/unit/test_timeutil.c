@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dunmail/common.h"
 #include "dunmail/timeutil.h"
@@ -102,6 +104,47 @@ test_timeutil__zones(void **state)
 	assert_string_equal(out, "Mon, 16 Nov 2026 04:00:00 +0800");
 }
 
+/* The zone functions switch the process's TZ; dun_tz_reset() puts its
+ * own back (syslog() stamps local time by it). */
+static void
+test_timeutil__tz_reset(void **state)
+{
+	const time_t t = 1795305600; /* 2026-11-22T00:00:00Z */
+	const char *env = getenv("TZ");
+	char *saved = env ? xstrdup(env) : NULL;
+	struct tm tm;
+
+	(void)state;
+	dun_tz_reset();
+	setenv("TZ", "America/Sao_Paulo", 1); /* the process's own: UTC-3 */
+	tzset();
+	/* A debtor's zone... */
+	assert_int_equal(dun_tz_offset(t, "Pacific/Kiritimati"), 14 * 3600);
+	localtime_r(&t, &tm);
+	assert_int_equal(tm.tm_gmtoff, 14 * 3600);
+	/* ...until reset. */
+	dun_tz_reset();
+	assert_string_equal(getenv("TZ"), "America/Sao_Paulo");
+	localtime_r(&t, &tm);
+	assert_int_equal(tm.tm_gmtoff, -3 * 3600);
+	/* The zones work as before after it, and a second reset is free. */
+	assert_int_equal(dun_tz_offset(t, "Asia/Shanghai"), 8 * 3600);
+	assert_int_equal(dun_tz_offset(t, "Pacific/Kiritimati"), 14 * 3600);
+	dun_tz_reset();
+	dun_tz_reset();
+	assert_string_equal(getenv("TZ"), "America/Sao_Paulo");
+	/* A process without TZ gets none back. */
+	unsetenv("TZ");
+	tzset();
+	assert_int_equal(dun_tz_offset(t, "Asia/Shanghai"), 8 * 3600);
+	dun_tz_reset();
+	assert_null(getenv("TZ"));
+	if (saved)
+		setenv("TZ", saved, 1);
+	tzset();
+	free(saved);
+}
+
 int
 main(void)
 {
@@ -109,6 +152,7 @@ main(void)
 		cmocka_unit_test(test_timeutil__dates),
 		cmocka_unit_test(test_timeutil__iso_instants),
 		cmocka_unit_test(test_timeutil__zones),
+		cmocka_unit_test(test_timeutil__tz_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,7 @@
-/* The evidence trail: hash chain, stored files, and verify catching an
- * edited event, a deleted event, two reordered events and an edited file.
+/* The evidence trail: hash chain, stored files, events hashing the message
+ * they name, and verify catching an edited event, a deleted event, two
+ * reordered events, an edited or deleted file, a message row altered or
+ * left without events, and (with a recorded head) a tail cut off.
  * The tampering goes straight to SQLite and the disk, as an attacker
  * would, around the store's own append-only triggers. */
 #include <setjmp.h>
@@ -228,6 +230,162 @@ test_trail__blobs_in_one_transaction(void **state)
 	assert_int_equal(r.blobs, 51);
 }
 
+static void
+free_event(struct dun_event *ev)
+{
+	if (ev == NULL)
+		return;
+	free(ev->kind);
+	free(ev->message_sha256);
+	free(ev->detail);
+	free(ev);
+}
+
+/* Keeps a copy of the last event seen. */
+static int
+keep_last(const struct dun_event *ev, void *arg)
+{
+	struct dun_event **last = arg;
+
+	free_event(*last);
+	*last = xcalloc(1, sizeof(**last));
+	**last = *ev;
+	(*last)->kind = xstrdup(ev->kind);
+	(*last)->message_sha256 = xstrdup(ev->message_sha256);
+	(*last)->detail = xstrdup(ev->detail);
+	return 0;
+}
+
+/* Message row 1, for the fixture's stored bytes, as inbound would write
+ * it (the row only: the caller appends its event). */
+static int64_t
+add_message(struct fixture *f)
+{
+	char *sql = xasprintf("INSERT INTO message (id, direction, kind, "
+	    "sha256, size, created_at) VALUES (1, 'in', 'reply', '%s', 36, "
+	    "1000)", f->sha);
+
+	tamper(f, sql);
+	free(sql);
+	return 1;
+}
+
+static void
+test_trail__event_hashes_its_message(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_trail_ref ref = { 0 };
+	struct dun_verify_report r;
+	struct dun_event *last = NULL;
+
+	ref.message_id = add_message(f);
+	/* No SHA-256 given: the trail reads it from the message row. */
+	assert_int_equal(dun_trail_append(f->store, 2000, "received", &ref,
+	    "{}"), 0);
+	assert_int_equal(dun_store_event_foreach(f->store, 0, keep_last,
+	    &last), 0);
+	assert_non_null(last);
+	assert_int_equal(last->message_id, 1);
+	assert_string_equal(last->message_sha256, f->sha);
+	free_event(last);
+	assert_int_equal(dun_trail_verify(f->store, &r), 0);
+	assert_int_equal(r.messages, 1);
+	assert_int_equal(r.head_seq, 6);
+}
+
+static void
+test_trail__catches_deleted_message_bytes(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_trail_ref ref = { 0 };
+	struct dun_verify_report r;
+	char *sql;
+
+	ref.message_id = add_message(f);
+	assert_int_equal(dun_trail_append(f->store, 2000, "received", &ref,
+	    "{}"), 0);
+	sql = xasprintf("DROP TRIGGER blob_no_delete; DELETE FROM blob WHERE "
+	    "sha256 = '%s'", f->sha);
+	tamper(f, sql);
+	free(sql);
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	/* Event 3 named the bytes first (by SHA-256 alone). */
+	assert_int_equal(r.bad_seq, 3);
+	assert_non_null(strstr(r.detail, "missing"));
+	assert_non_null(strstr(r.detail, f->sha));
+}
+
+static void
+test_trail__catches_message_without_event(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_trail_ref ref = { 0 };
+	struct dun_verify_report r;
+
+	ref.message_id = add_message(f);
+	assert_int_equal(dun_trail_append(f->store, 2000, "received", &ref,
+	    "{}"), 0);
+	assert_int_equal(dun_trail_verify(f->store, &r), 0);
+	/* The tail cut back to before the message's event. */
+	tamper(f, "DROP TRIGGER event_no_delete; DELETE FROM event WHERE "
+	    "seq = 6");
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	assert_non_null(strstr(r.detail, "message 1 (in reply) is named by "
+	    "no event"));
+}
+
+static void
+test_trail__catches_altered_message_row(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_trail_ref ref = { 0 };
+	struct dun_verify_report r;
+
+	ref.message_id = add_message(f);
+	assert_int_equal(dun_trail_append(f->store, 2000, "received", &ref,
+	    "{}"), 0);
+	tamper(f, "UPDATE message SET sha256 = '"
+	    "1111111111111111111111111111111111111111111111111111111111111111'");
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	assert_int_equal(r.bad_seq, 6);
+	assert_non_null(strstr(r.detail, "the row was altered"));
+	tamper(f, "DELETE FROM message");
+	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);
+	assert_non_null(strstr(r.detail, "not in the store"));
+}
+
+/* A cut that takes only events about no message leaves a chain that
+ * verifies: the head recorded before it shows the cut. */
+static void
+test_trail__recorded_head(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_verify_report r;
+	char head[65];
+
+	assert_int_equal(dun_trail_verify(f->store, &r), 0);
+	assert_int_equal(r.head_seq, 5);
+	memcpy(head, r.head_hash, sizeof(head));
+	assert_int_equal(dun_trail_verify_head(f->store, &r, 5, head), 0);
+	assert_int_equal(dun_trail_verify_head(f->store, &r, 0, head), 0);
+	assert_int_equal(dun_trail_append(f->store, 2000, "test", NULL,
+	    "{}"), 0);
+	assert_int_equal(dun_trail_verify(f->store, &r), 0);
+	assert_int_equal(dun_trail_verify_head(f->store, &r, 5, head), 0);
+
+	tamper(f, "DROP TRIGGER event_no_delete; DELETE FROM event WHERE "
+	    "seq >= 5");
+	assert_int_equal(dun_trail_verify(f->store, &r), 0);
+	assert_int_equal(r.head_seq, 4);
+	assert_int_equal(dun_trail_verify_head(f->store, &r, 5, head),
+	    DUN_ETAMPER);
+	assert_int_equal(r.bad_seq, 5);
+	assert_non_null(strstr(r.detail, "event 5 was removed from the end"));
+	assert_int_equal(dun_trail_verify_head(f->store, &r, 4, head),
+	    DUN_ETAMPER);
+	assert_non_null(strstr(r.detail, "rewritten"));
+}
+
 int
 main(void)
 {
@@ -249,6 +407,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_trail__reads_and_verifies_old_blob_files, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_trail__event_hashes_its_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_trail__catches_deleted_message_bytes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_trail__catches_message_without_event, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_trail__catches_altered_message_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trail__recorded_head,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
