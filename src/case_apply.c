@@ -26,7 +26,7 @@ dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
 	struct dun_trail_ref ref = { 0 };
 	struct dun_buf detail = DUN_BUF_INIT;
 	struct dun_case_outcome o;
-	int rc, changed;
+	int rc, changed, closed = 0;
 
 	if ((rc = dun_store_begin(store)) < 0)
 		return rc;
@@ -63,6 +63,11 @@ dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
 	    c->id, now, dun_human_action_name(ev->human), cfg->operator_name,
 	    note)) < 0)
 		goto fail;
+	/* Paid in the ledger: nobody needs to look at the case any more. */
+	if (ev->kind == DUN_EV_LEDGER_SETTLED && o.state == DUN_CASE_CLOSED &&
+	    (rc = closed = dun_store_handoff_close_case(store, c->id, now,
+	    o.reason)) < 0)
+		goto fail;
 
 	dun_json_open(&detail);
 	dun_json_str(&detail, "invoice", c->invoice_number);
@@ -78,6 +83,8 @@ dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
 		dun_json_str(&detail, "handoff", o.handoff);
 	if (o.send_template)
 		dun_json_str(&detail, "send", o.send_template);
+	if (closed > 0)
+		dun_json_int(&detail, "handoffs_closed", closed);
 	if (contact && *contact)
 		dun_json_str(&detail, "contact", contact);
 	if (ev->kind == DUN_EV_HUMAN) {

@@ -337,9 +337,17 @@ reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		    "one");
 		return 1;
 	case DUN_CLASS_INVOICE_REQUEST:
-		set_next(o, DUN_NEXT_SEND_COPY, "invoice_copy", now);
 		o->send_template = "invoice_copy";
 		snprintf(o->event, sizeof(o->event), "invoice_request");
+		/* A case waiting for a person keeps waiting: the copy goes,
+		 * but the person's decision is still what comes next. */
+		if (c->next_action == DUN_NEXT_HUMAN) {
+			snprintf(o->reason, sizeof(o->reason), "asked for a "
+			    "copy: sent automatically; the case still waits "
+			    "for a person");
+			return 1;
+		}
+		set_next(o, DUN_NEXT_SEND_COPY, "invoice_copy", now);
 		snprintf(o->reason, sizeof(o->reason), "asked for a copy: "
 		    "sent automatically; the schedule is kept");
 		return 1;

@@ -270,11 +270,21 @@ mark_filed(struct dun_inbound *ib, const struct dun_inmsg *row,
 	if (note)
 		dun_json_str(&d, "note", note);
 	dun_json_close(&d);
+	/* The mark and its event together (a leftover is filed outside any
+	 * other transaction): a crash between them would leave a message
+	 * filed with no event saying so. */
+	if ((rc = dun_store_begin(ib->store)) < 0)
+		goto done;
 	rc = dun_store_inmsg_set_filed(ib->store, row->id, now);
 	if (rc == 0)
 		rc = dun_trail_append(ib->store, now, "filed", &ref, d.data);
 	else if (rc == DUN_EEXISTS)
 		rc = 0; /* recorded already: once is enough */
+	if (rc == 0)
+		rc = dun_store_commit(ib->store);
+	else
+		dun_store_rollback(ib->store);
+done:
 	dun_buf_free(&d);
 	return rc;
 }

@@ -304,9 +304,10 @@ record_rcpts(struct dun_outbox *ob, const struct dun_outbox_row *row,
 	return rc;
 }
 
+/* Queues the row's cases for a person, and tells them (on_handoff). */
 static int
 handoff_cases(struct dun_outbox *ob, const struct dun_outbox_row *row,
-    const char *reason, dun_time_t now)
+    const char *kind, const char *reason, dun_time_t now)
 {
 	size_t i;
 	int rc = 0;
@@ -314,6 +315,8 @@ handoff_cases(struct dun_outbox *ob, const struct dun_outbox_row *row,
 	for (i = 0; i < row->ncases && rc == 0; i++)
 		rc = dun_store_handoff_insert(ob->store, NULL,
 		    row->cases[i].case_id, row->id, reason, now);
+	if (rc == 0 && ob->on_handoff)
+		rc = ob->on_handoff(ob->store, ob->cfg, now, row, kind, reason);
 	return rc;
 }
 
@@ -392,7 +395,8 @@ record_sent(struct dun_outbox *ob, struct dun_outbox_row *row,
 		    res->rcpts[i].address,
 		    dun_rcpt_status_name(res->rcpts[i].status),
 		    res->rcpts[i].reply ? res->rcpts[i].reply : "");
-		if ((rc = handoff_cases(ob, row, reason, now)) < 0)
+		if ((rc = handoff_cases(ob, row, "recipient_refused", reason,
+		    now)) < 0)
 			goto fail;
 	}
 	rc = dun_store_commit(ob->store);
@@ -435,7 +439,8 @@ record_settled(struct dun_outbox *ob, struct dun_outbox_row *row,
 	    (rc = record_rcpts(ob, row, res)) < 0 ||
 	    (rc = trail_cases(ob, row, now, state == DUN_OUTBOX_UNKNOWN ?
 	    "send_unknown" : "send_failed", "result", extra.data)) < 0 ||
-	    (rc = handoff_cases(ob, row, why, now)) < 0)
+	    (rc = handoff_cases(ob, row, state == DUN_OUTBOX_UNKNOWN ?
+	    "send_unknown" : "send_failed", why, now)) < 0)
 		goto fail;
 	rc = dun_store_commit(ob->store);
 	if (rc == 0)

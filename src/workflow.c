@@ -490,6 +490,83 @@ dun_workflow_apply_time(struct dun_store *store, const struct dun_config *cfg,
 }
 
 int
+dun_workflow_forward_send_problem(struct dun_store *store,
+    const struct dun_config *cfg, dun_time_t now,
+    const struct dun_outbox_row *row, const char *kind, const char *why)
+{
+	struct dun_debtor *d = NULL;
+	struct dun_buf text = DUN_BUF_INIT;
+	struct handoff_mail hm;
+	int64_t *case_ids = NULL;
+	char *raw = NULL, at[21];
+	size_t len = 0, i;
+	int rc = 0;
+
+	/* A forward that cannot reach the hand-off address is not
+	 * forwarded there again: the queue and the log say it. */
+	if (!handoff_address_set(cfg) || strcmp(row->kind, "forward") == 0)
+		return 0;
+	if (row->debtor_id &&
+	    (rc = dun_store_debtor_get(store, &d, row->debtor_id)) < 0)
+		return rc;
+	if (*row->sha256 && (rc = dun_trail_get_blob(store, &raw, &len,
+	    row->sha256)) < 0)
+		goto cleanup;
+	case_ids = xcalloc(row->ncases ? row->ncases : 1, sizeof(*case_ids));
+	for (i = 0; i < row->ncases; i++)
+		case_ids[i] = row->cases[i].case_id;
+
+	dun_buf_printf(&text, "dunmail handed this to a person: %s.\n\n",
+	    kind);
+	if (d)
+		dun_buf_printf(&text, "Debtor:     %s (%s)\n", d->name, d->ref);
+	summary_invoices(&text, store, case_ids, row->ncases);
+	dun_buf_printf(&text, "Message:    %s, Message-ID <%s>\n",
+	    row->template, row->message_id);
+	dun_buf_printf(&text, "Subject:    %s\n", row->subject);
+	for (i = 0; i < row->nrcpts; i++)
+		dun_buf_printf(&text, "To:         %s\n", row->rcpts[i].address);
+	dun_time_format_utc(at, row->created_at);
+	dun_buf_printf(&text, "Planned:    %s, %d attempt(s)\n", at,
+	    row->attempts);
+	dun_buf_printf(&text, "What:       %s\n", why);
+	if (row->smtp_reply && *row->smtp_reply)
+		dun_buf_printf(&text, "Server:     %s\n", row->smtp_reply);
+	if (strcmp(kind, "send_unknown") == 0)
+		dun_buf_puts(&text, "\nThe server may have taken it: look in "
+		    "the Sent folder or ask the debtor before sending it "
+		    "again.\n");
+	dun_buf_puts(&text, "\n");
+	summary_case_commands(&text, store, case_ids, row->ncases);
+	if (raw)
+		dun_buf_printf(&text, "\nThe message is attached as it was "
+		    "to go (stored under SHA-256 %s).\n", row->sha256);
+	dun_buf_printf(&text, "-- \ndunmail, for %s\n", cfg->company);
+
+	memset(&hm, 0, sizeof(hm));
+	hm.reason = kind;
+	hm.d = d;
+	hm.case_ids = case_ids;
+	hm.ncases = row->ncases;
+	hm.about = row->subject ? row->subject : "";
+	hm.summary = &text;
+	hm.raw = raw;
+	hm.raw_len = len;
+	hm.message_id = row->id;
+	hm.sha256 = row->sha256;
+	rc = plan_handoff_mail(store, cfg, now, &hm);
+	if (rc == 0)
+		log_info("message %s: %s, forwarded for a person",
+		    row->message_id, kind);
+cleanup:
+	free(case_ids);
+	free(raw);
+	dun_buf_free(&text);
+	dun_debtor_free(d);
+	return rc;
+}
+
+int
 dun_workflow_on_reply(struct dun_store *store, const struct dun_config *cfg,
     dun_time_t now, const struct dun_inbound_reply *reply, void *arg)
 {

@@ -61,6 +61,13 @@ struct dun_outbox {
 	const struct dun_config *cfg;            /* borrowed */
 	const struct dun_outbox_transport *tx;   /* borrowed */
 	struct dun_outbox_stats stats;
+	/* Called in the transaction that hands a send problem to a person
+	 * (kind "send_failed", "send_unknown", "recipient_refused"), to
+	 * tell them as well as queue it. NULL: the queue only. */
+	int (*on_handoff)(struct dun_store *store,
+	    const struct dun_config *cfg, dun_time_t now,
+	    const struct dun_outbox_row *row, const char *kind,
+	    const char *why);
 };
 
 void dun_outbox_init(struct dun_outbox *ob, struct dun_store *store,

@@ -15,6 +15,7 @@
 #include "dunmail/config.h"
 #include "dunmail/inbound.h"
 #include "dunmail/store.h"
+#include "dunmail/store_outbox.h"
 #include "dunmail/timeutil.h"
 
 /* The inbound reply hook (struct dun_inbound_opts.on_reply): applies the
@@ -37,6 +38,17 @@ int dun_workflow_apply_time(struct dun_store *store,
 	const struct dun_case_event *ev, dun_time_t now,
 	struct dun_case_outcome *out);
 
+/*
+ * Forwards, for a person, a message the outbox could not settle: kind is
+ * "send_failed", "send_unknown" or "recipient_refused", why the words.
+ * The summary names the debtor, invoices, recipients and the server's
+ * reply; the message is attached as it was to go. Called inside the
+ * outbox's transaction that queues the hand-off (struct dun_outbox's
+ * on_handoff). A forward itself is never forwarded.
+ */
+int dun_workflow_forward_send_problem(struct dun_store *store,
+	const struct dun_config *cfg, dun_time_t now,
+	const struct dun_outbox_row *row, const char *kind, const char *why);
 /*
  * A person's decision on a hand-off that concerns no case (a reply that
  * matched none): action "dismiss" (nothing to do), or "assign" with

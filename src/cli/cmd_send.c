@@ -18,6 +18,7 @@
 #include "dunmail/outbound.h"
 #include "dunmail/outbox.h"
 #include "dunmail/trail.h"
+#include "dunmail/workflow.h"
 
 #define STALE_AFTER (24 * 3600) /* a planned row older than this is re-planned */
 #define SEND_GROUP 16 /* messages planned per transaction, then sent */
@@ -704,6 +705,7 @@ send_pass(struct send_run *run, struct dun_outbox_transport *tx)
 	int rc;
 
 	dun_outbox_init(&run->ob, ctx->store, ctx->cfg, tx);
+	run->ob.on_handoff = dun_workflow_forward_send_problem;
 	if ((rc = dun_cases_tick(ctx->store, ctx->cfg, ctx->now)) < 0)
 		return rc;
 	if ((rc = dun_outbox_reconcile(&run->ob, ctx->now)) == 0 &&
@@ -803,6 +805,7 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		dun_outbox_net_open(&tx, ctx->cfg);
 		dun_outbox_init(&run.ob, ctx->store, ctx->cfg, &tx);
+		run.ob.on_handoff = dun_workflow_forward_send_problem;
 		rc = run_due(&run);
 		report_write(&run, rc);
 		dun_outbox_net_close(&tx);
@@ -811,6 +814,7 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 	if (run.dry_run) {
 		/* Everything the dry run touches is rolled back. */
 		dun_outbox_init(&run.ob, ctx->store, ctx->cfg, &tx);
+		run.ob.on_handoff = dun_workflow_forward_send_problem;
 		if ((rc = dun_store_begin(ctx->store)) < 0)
 			return cli_fail(rc);
 		if ((rc = dun_cases_tick(ctx->store, ctx->cfg, ctx->now)) >= 0)

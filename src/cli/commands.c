@@ -126,40 +126,54 @@ const struct cli_cmd cli_cmds[] = {
 	  "first, each with the command that resolves it." },
 	{ "resolve", cmd_resolve, 0,
 	  "record a person's decision on a case",
-	  "dunmail resolve INVOICE --action ACTION [ARG] --note TEXT",
+	  "dunmail resolve INVOICE|--handoff ID --action ACTION [ARG] --note TEXT",
 	  "Records a decision, with the operator's name ([sender] operator or\n"
 	  "$USER) and the note, in the trail, and closes the case's open\n"
-	  "hand-offs. ACTION is one of:\n"
+	  "hand-offs (with --handoff ID, the one `dunmail queue` numbers, and\n"
+	  "the case it is about). ACTION is one of:\n"
 	  "  resume              reminders continue as the policy says\n"
 	  "  close               nothing more is sent; the case is closed\n"
 	  "  plan [DATE]         a payment plan: no reminders until DATE\n"
 	  "                      (default 30 days)\n"
 	  "  hold-until DATE     no reminders until DATE, then resume\n"
 	  "  set-contact ADDR    add ADDR as the debtor's main contact; resume\n"
-	  "  lift-opt-out        the debtor may be written to again; resume" },
+	  "  lift-opt-out        the debtor may be written to again; resume\n"
+	  "A hand-off about no case (a reply that matched none) takes:\n"
+	  "  dismiss             nothing to do; it leaves the queue\n"
+	  "  assign INVOICE      the reply belongs to INVOICE's case: it joins\n"
+	  "                      that case's trail and export" },
 	{ "verify", cmd_verify, 0,
 	  "prove the trail and stored mail intact",
-	  "dunmail verify",
+	  "dunmail verify [--head SEQ:HASH]",
 	  "Recomputes the hash chain over every event and the SHA-256 of\n"
-	  "every stored message. Reports the first broken link (an event\n"
-	  "altered, removed or reordered) or altered file, and exits 65." },
+	  "every stored message, and checks that every message an event\n"
+	  "names is stored and every stored message has its event. Reports\n"
+	  "the first broken link (an event altered, removed or reordered) or\n"
+	  "altered or missing message, and exits 65. Prints the chain's head\n"
+	  "as SEQ:HASH: record it out of band (daily, say); --head with a\n"
+	  "recorded head also proves no event was cut from the end since." },
 	{ "export", cmd_export, 0,
 	  "write an evidence bundle for one invoice",
 	  "dunmail export INVOICE DIR",
 	  "Writes into DIR (new or empty) every message in and out of the\n"
 	  "case as .eml, timeline.md (times, classes, matched words, SMTP\n"
 	  "replies, decisions), events.jsonl (each event with its hash\n"
-	  "fields), verify.py (rechecks them without dunmail) and SHA256SUMS\n"
-	  "(check with `sha256sum -c SHA256SUMS`)." },
+	  "fields), chain.jsonl (the links of the whole chain from the case's\n"
+	  "first event to its last, hashes only), verify.py (rechecks them\n"
+	  "without dunmail) and SHA256SUMS (check with\n"
+	  "`sha256sum -c SHA256SUMS`)." },
 	{ "run", cmd_run, 0,
 	  "run as the agent: IDLE on the mailbox, send when due",
 	  "dunmail run [--interval SECONDS] [--syslog]",
 	  "Runs until SIGTERM. Keeps IMAP IDLE open on the AR mailbox and\n"
 	  "processes each reply as it arrives (classified, matched, applied\n"
-	  "to its cases, filed); sends what falls due, looking at least every\n"
-	  "--interval seconds (default 300) and at once after a reply.\n"
+	  "to its cases, filed); wakes when the next action falls due (a\n"
+	  "send window opening, a promise or hold ending, a retry) and sends\n"
+	  "it, sleeping at most --interval seconds (default 300) between\n"
+	  "looks, and looks at once after a reply.\n"
 	  "SIGHUP reloads the config (a bad one is refused and the old kept).\n"
-	  "Logs go to stderr, or to syslog with --syslog; -T adds traces.\n"
+	  "Logs what it does to stderr (-v for more), or to syslog with\n"
+	  "--syslog; -T adds traces.\n"
 	  "Holds the store's send lock, so no `dunmail send` runs beside it." },
 	{ "help", cmd_help, 0,
 	  "describe a command",

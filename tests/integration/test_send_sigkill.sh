@@ -94,7 +94,7 @@ wait_queue_empty 60 || fail "the Postfix queue drains"
 ids=$WORK/delivered.txt
 maildir_ids | grep -vxFf "$WORK/before.txt" >"$ids"
 rows=$WORK/rows.txt
-sqlite3 -separator ' ' "$dir/dunmail.db" "SELECT message_id, debtor_id, template, outbox_state FROM message WHERE direction = 'out'" >"$rows"
+sqlite3 -separator ' ' "$dir/dunmail.db" "SELECT message_id, debtor_id, template, outbox_state FROM message WHERE direction = 'out' AND kind = 'reminder'" >"$rows"
 
 result=$(python3 - "$ids" "$rows" <<'PY'
 import collections, sys
@@ -130,6 +130,11 @@ echo "# outbox: sent $n_sent, unknown $n_unknown ($unknown_delivered of them del
 [[ $n_planned -eq 0 && $n_sending -eq 0 ]] && pass "nothing left planned or sending" || fail "left planned $n_planned, sending $n_sending"
 [[ $covered -eq $expected ]] && pass "every due reminder delivered or held for a person ($covered of $expected)" \
     || fail "every due reminder delivered or held for a person ($covered of $expected)"
+# Each reminder whose outcome is unknown (or failed) was also forwarded
+# to the hand-off address, in the transaction that settled it.
+n_forward=$(sqlite3 "$dir/dunmail.db" "SELECT count(*) FROM message WHERE direction = 'out' AND kind = 'forward'")
+[[ $n_forward -eq $((n_unknown + n_failed)) ]] && pass "each unknown or failed reminder forwarded for a person ($n_forward)" \
+    || fail "each unknown or failed reminder forwarded for a person" "$n_forward forwards, $n_unknown unknown, $n_failed failed"
 # Sending again at the last date sends nothing.
 out=$(dm send 2>&1)
 grep -q " 0 sent," <<<"$out" && pass "a further run sends nothing" || fail "a further run sends nothing" "$out"

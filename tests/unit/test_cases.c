@@ -142,6 +142,11 @@ static const struct row rows[] = {
 	  REPLY(DUN_CLASS_INVOICE_REQUEST), "2026-11-20T02:00:00Z", 1,
 	  DUN_CASE_OVERDUE, DUN_NEXT_SEND_COPY, "invoice_copy",
 	  "invoice_request", "invoice_copy", "", 0, 0, NULL },
+	{ "invoice request while a person decides: the copy goes, the "
+	  "person is still next", DISPUTED_S2,
+	  REPLY(DUN_CLASS_INVOICE_REQUEST), "2026-11-20T02:00:00Z", 1,
+	  DUN_CASE_DISPUTED, DUN_NEXT_HUMAN, "dispute", "invoice_request",
+	  "invoice_copy", "", 0, 0, NULL },
 	{ "out of office with a return date", OVERDUE_S2,
 	  REPLY(DUN_CLASS_AUTO_REPLY, .return_date = 1),
 	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_REMIND,
@@ -644,6 +649,7 @@ test_cases__ledger_import(void **state)
 	struct dun_case *c = NULL;
 	struct dun_event last = { 0 };
 	struct kind_count ledger_events = { "ledger", 0 };
+	struct dun_handoff_list queue = { 0 };
 	char *csv, *pay;
 	int64_t events;
 	const char *header = "debtor_ref,debtor_name,email,language,timezone,"
@@ -699,7 +705,15 @@ test_cases__ledger_import(void **state)
 	free(csv);
 
 	/* A payment clears INV-1: closed by the transition ("ledger"), the
-	 * note saying why. */
+	 * note saying why, and the person it waited for is told no more
+	 * (its open hand-off leaves the queue). */
+	assert_int_equal(dun_store_case_by_invoice(f->store, &c, "INV-1"), 0);
+	assert_int_equal(dun_store_handoff_insert(f->store, NULL, c->id, 0,
+	    "paid_unmatched", T("2026-11-21T03:00:00Z")), 0);
+	assert_int_equal(dun_store_handoff_list(f->store, &queue, c->id), 0);
+	assert_int_equal(queue.count, 1);
+	dun_handoff_list_free(&queue);
+	dun_case_free(c);
 	pay = test_write(f->dir, "pay.csv", "invoice_number,paid_on,currency,"
 	    "amount,reference\nINV-1,2026-11-22,EUR,1000.00,T1\n");
 	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
@@ -712,6 +726,10 @@ test_cases__ledger_import(void **state)
 	    &last), 0);
 	assert_string_equal(last.kind, "ledger");
 	assert_non_null(strstr(last.detail, "a payment cleared the invoice"));
+	assert_non_null(strstr(last.detail, "\"handoffs_closed\":1"));
+	assert_int_equal(dun_store_handoff_list(f->store, &queue, c->id), 0);
+	assert_int_equal(queue.count, 0);
+	dun_handoff_list_free(&queue);
 	/* As if the final notice had gone before the payment. */
 	c->stage_sent = 4;
 	assert_int_equal(dun_store_case_save(f->store, c), 0);

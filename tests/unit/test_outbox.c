@@ -17,6 +17,7 @@
 #include "dunmail/store.h"
 #include "dunmail/store_outbox.h"
 #include "dunmail/trail.h"
+#include "dunmail/workflow.h"
 #include "testutil.h"
 
 #define NOW 1795000000 /* 2026-11-18T08:26:40Z */
@@ -415,6 +416,59 @@ test_outbox__retries_then_a_person(void **state)
 	assert_int_equal(f->fake.sends, f->cfg->policy.retry_max);
 }
 
+/* A message that cannot go is told to a person as well as queued: one
+ * forward to the hand-off address, with the summary and the message; a
+ * forward that cannot go is not forwarded again. */
+static void
+test_outbox__failure_is_forwarded(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_outbox_list list;
+	struct dun_outbox_row *fwd;
+	enum dun_outbox_state st;
+	char *raw = NULL;
+	size_t len = 0;
+	int64_t id, fwd_id;
+
+	free(f->cfg->handoff_address);
+	f->cfg->handoff_address = xstrdup("collections@vendor.test");
+	f->ob.on_handoff = dun_workflow_forward_send_problem;
+	f->fake.s = (struct script){ DUN_ENET, DUN_RETRY_FINAL, { 550, 550 },
+	    0, 0, 0 };
+	id = plan(f, "m3@vendor.test");
+	assert_int_equal(dun_outbox_send(&f->ob, id, NOW, &st), 0);
+	assert_int_equal(st, DUN_OUTBOX_FAILED);
+	assert_int_equal(count_handoffs(f->store), 2);
+
+	assert_int_equal(dun_store_outbox_list(f->store, &list,
+	    DUN_OUTBOX_PLANNED, 0), 0);
+	assert_int_equal(list.count, 1);
+	fwd = list.items[0];
+	fwd_id = fwd->id;
+	assert_string_equal(fwd->kind, "forward");
+	assert_int_equal(fwd->nrcpts, 1);
+	assert_string_equal(fwd->rcpts[0].address, "collections@vendor.test");
+	assert_int_equal(fwd->ncases, 2);
+	assert_int_equal(dun_trail_get_blob(f->store, &raw, &len,
+	    fwd->sha256), 0);
+	assert_non_null(strstr(raw, "X-Dunmail-Handoff: send_failed"));
+	assert_non_null(strstr(raw, "Message-ID <m3@vendor.test>"));
+	assert_non_null(strstr(raw, "Invoice:    INV-1"));
+	assert_non_null(strstr(raw, "dunmail resolve INV-2 --action"));
+	/* The failed message itself rides along. */
+	assert_non_null(strstr(raw, "Message-ID: <m3@vendor.test>"));
+	free(raw);
+	dun_outbox_list_free(&list);
+
+	/* The hand-off address refuses too: queued, not forwarded again. */
+	assert_int_equal(dun_outbox_send(&f->ob, fwd_id, NOW, &st), 0);
+	assert_int_equal(st, DUN_OUTBOX_FAILED);
+	assert_int_equal(dun_store_outbox_list(f->store, &list,
+	    DUN_OUTBOX_PLANNED, 0), 0);
+	assert_int_equal(list.count, 0);
+	dun_outbox_list_free(&list);
+}
+
 static void
 test_outbox__crash_in_sending_is_reconciled(void **state)
 {
@@ -553,6 +607,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_outbox__plan_commits_before_sending, setup, teardown),
 		cmocka_unit_test(test_outbox__outcomes),
+		cmocka_unit_test_setup_teardown(
+		    test_outbox__failure_is_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_outbox__retries_then_a_person, setup, teardown),
 		cmocka_unit_test_setup_teardown(
