@@ -280,7 +280,7 @@ def imap_session(c, name):
                 continue
             for seq, uid in enumerate(wanted, start=1):
                 data = msgs[uid]
-                if body and name == "literal_short":
+                if body and name == "literal_short" and uid == max(msgs):
                     c.send("* %d FETCH (UID %d RFC822.SIZE %d BODY[] "
                            "{99999999}\r\n" % (seq, uid, len(data)))
                     c.send(data)
@@ -304,6 +304,8 @@ def imap_session(c, name):
             c.send("%s OK done\r\n" % tag)
         elif cmd in ("CREATE", "SUBSCRIBE", "NOOP", "CHECK"):
             c.send("%s OK done\r\n" % tag)
+        elif cmd == "UID MOVE" and name == "move_garbage":
+            c.send("%s \x00\x7f?? )( moved, maybe\r\n" % tag)
         elif cmd in ("UID MOVE", "UID COPY", "UID STORE", "UID EXPUNGE",
                      "EXPUNGE", "STORE", "COPY", "MOVE", "APPEND"):
             note("changed", "%s %s" % (cmd, rest))
@@ -317,7 +319,7 @@ def imap_session(c, name):
 
 IMAP_SCENARIOS = ("good", "not_imap", "binary", "bye", "wrong_tag",
                   "garbage_tag", "literal_short", "exists_huge", "parens",
-                  "silent")
+                  "move_garbage", "silent")
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -326,6 +328,11 @@ class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         name = scenario()
         note("log", "connect %s %s" % (self.proto, name))
+        known = SMTP_SCENARIOS if self.proto == "smtp" else IMAP_SCENARIOS
+        if name not in known:
+            note("log", "unknown %s scenario %r: closing" % (self.proto,
+                                                            name))
+            return
         c = Conn(self.request)
         try:
             if name == "silent":
