@@ -126,7 +126,9 @@ dun_outbox_in_window(const struct dun_policy *policy, const char *tz,
 	return 1;
 }
 
-/* One trail event per case of the row, in the caller's transaction. */
+/* One trail event per case of the row, in the caller's transaction; one
+ * about no case for a row that has none (a forward of a reply that
+ * matched no case), so its fate is in the trail too. */
 static int
 trail_cases(struct dun_outbox *ob, const struct dun_outbox_row *row,
     dun_time_t now, const char *kind, const char *extra_key,
@@ -134,26 +136,27 @@ trail_cases(struct dun_outbox *ob, const struct dun_outbox_row *row,
 {
 	struct dun_trail_ref ref = { 0 };
 	struct dun_buf detail = DUN_BUF_INIT;
-	size_t i;
+	size_t i, n = row->ncases ? row->ncases : 1;
 	int rc = 0;
 
 	ref.debtor_id = row->debtor_id;
 	ref.message_id = row->id;
 	ref.message_sha256 = row->sha256;
-	for (i = 0; i < row->ncases && rc == 0; i++) {
+	for (i = 0; i < n && rc == 0; i++) {
 		dun_buf_clear(&detail);
 		dun_json_open(&detail);
 		dun_json_str(&detail, "message_id", row->message_id);
 		dun_json_str(&detail, "kind", row->kind);
 		dun_json_str(&detail, "template", row->template);
-		dun_json_str(&detail, "stage", row->cases[i].stage);
+		dun_json_str(&detail, "stage", row->ncases ?
+		    row->cases[i].stage : "");
 		dun_json_str(&detail, "state",
 		    dun_outbox_state_name(row->state));
 		dun_json_int(&detail, "attempts", row->attempts);
 		if (extra_key)
 			dun_json_raw(&detail, extra_key, extra_json);
 		dun_json_close(&detail);
-		ref.case_id = row->cases[i].case_id;
+		ref.case_id = row->ncases ? row->cases[i].case_id : 0;
 		rc = dun_trail_append(ob->store, now, kind, &ref, detail.data);
 	}
 	dun_buf_free(&detail);

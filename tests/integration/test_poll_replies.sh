@@ -240,5 +240,15 @@ if out=$(dm resolve --handoff "${hid:-0}" --action dismiss --note x 2>&1); then 
 if out=$(dm resolve --handoff "${hid:-0}" --action hold-until 2026-12-01 --note "agreed by phone" 2>&1); then pass "resolve --handoff ID with a case action"; else fail "resolve --handoff ID with a case action" "$out"; fi
 check_eq "... decides its case" "$(state_of "$(q "SELECT i.number FROM handoff h JOIN dcase c ON c.id = h.case_id JOIN invoice i ON i.id = c.invoice_id WHERE h.id = ${hid:-0}")")" on_hold
 
+# The forwards go out, whatever the debtors' hours; the one about no case
+# has its own trail events, planned to sent, like any message.
+if out=$(dm send 2>&1); then pass "send delivers the forwards"; else fail "send delivers the forwards" "$out"; fi
+fwd=$(q "SELECT id FROM message WHERE direction = 'out' AND kind = 'forward' AND debtor_id IS NULL")
+check_eq "the forward about no case is sent" "$(q "SELECT outbox_state FROM message WHERE id = ${fwd:-0}")" sent
+check_eq "... and its trail says so: planned, sending, sent" \
+	"$(q "SELECT group_concat(kind, ',') FROM (SELECT kind FROM event WHERE message_id = ${fwd:-0} AND case_id = 0 ORDER BY seq)")" \
+	"planned,sending,sent"
+if out=$(dm verify 2>&1); then pass "trail verifies after the forwards"; else fail "trail verifies after the forwards" "$out"; fi
+
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
