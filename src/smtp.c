@@ -662,8 +662,19 @@ describe_fault(struct dun_smtp *s, int rc, CURLcode cc, const char *tail)
 	const char *check = to == CMD_GREETING || to == CMD_EHLO ?
 	    "; check that [smtp] host and port name an SMTP submission "
 	    "server" : "";
+	curl_off_t connect_us = 0;
 
-	if (s->odd[0] && to == CMD_GREETING)
+	/* A connection that never opened took no time to connect. */
+	if (cc == CURLE_OPERATION_TIMEDOUT && to == CMD_GREETING)
+		curl_easy_getinfo(s->curl, CURLINFO_CONNECT_TIME_T,
+		    &connect_us);
+	if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+	    (cc == CURLE_OPERATION_TIMEDOUT && to == CMD_GREETING &&
+	    connect_us == 0))
+		dun_error_set(rc, "SMTP server %s: cannot connect (libcurl: "
+		    "%s)%s; is the host and port right and the server up?",
+		    s->where, curl_text, tail);
+	else if (s->odd[0] && to == CMD_GREETING)
 		dun_error_set(rc, "SMTP server %s greeted with \"%s\", which "
 		    "is not SMTP%s%s", s->where, s->odd, tail, check);
 	else if (s->odd[0])

@@ -146,7 +146,8 @@ int dun_store_case_get(struct dun_store *store, struct dun_case **out,
 	int64_t id);
 int dun_store_case_by_invoice(struct dun_store *store, struct dun_case **out,
 	const char *invoice_number);
-/* Writes every mutable field of c (not state: see dun_case_set_state). */
+/* Writes every mutable field of c but its state, which only the case
+ * module's setter, dun_case__set_state(), writes. */
 int dun_store_case_save(struct dun_store *store, const struct dun_case *c);
 /* Low level, for cases.c only: the state column. */
 int dun_store__case_set_state(struct dun_store *store, int64_t id,
