@@ -4,6 +4,9 @@
  * the outbound side to append sent mail and to reconcile unknown sends.
  *
  * Errors: DUN_ENET (retry class set), DUN_ETLS, DUN_EAUTH, DUN_ETOOBIG.
+ * A server that answers nonsense, closes in the middle of an answer or
+ * sends more than 128 MiB for one command gets DUN_ENET (TEMP) with its
+ * host:port and the line it sent, and its session is dropped.
  */
 #ifndef DUNMAIL_IMAP_H
 #define DUNMAIL_IMAP_H

@@ -4,8 +4,11 @@
  * (chain, host name, optional SHA-256 key pin) before AUTH, per-recipient
  * results, the server's final reply, and a retry class for every failure.
  *
- * Errors: DUN_ENET (retry class TEMP for 4xx and connection trouble,
- * FINAL for 5xx), DUN_ETLS (FINAL), DUN_EAUTH (FINAL), DUN_ECONFIG.
+ * Errors: DUN_ENET (retry class TEMP for 4xx, connection trouble, a
+ * 5xx to the greeting or EHLO and a server answering nonsense; FINAL for
+ * a 5xx to the transaction), DUN_ETLS (FINAL), DUN_EAUTH (FINAL),
+ * DUN_ECONFIG. A message names the server (host:port), quotes what it
+ * said and says what to check.
  */
 #ifndef DUNMAIL_SMTP_H
 #define DUNMAIL_SMTP_H
