@@ -275,50 +275,6 @@ dun_store_contact_add(struct dun_store *store, int64_t debtor_id,
 	return rc;
 }
 
-int
-dun_store_case_messages(struct dun_store *store,
-    struct dun_case_messages *out, int64_t case_id)
-{
-	sqlite3_stmt *st = store__prepare(store, "SELECT m.id, m.direction, "
-	    "m.kind, m.message_id, m.subject, m.from_addr, m.to_addrs, "
-	    "m.sha256, m.outbox_state, m.smtp_reply, m.class, "
-	    "CASE WHEN m.sent_at > 0 THEN m.sent_at ELSE m.created_at END AS t "
-	    "FROM message m JOIN message_case mc ON mc.message_id = m.id "
-	    "WHERE mc.case_id = ?1 ORDER BY t, m.id");
-	int rc;
-
-	out->items = NULL;
-	out->count = 0;
-	if (st == NULL)
-		return DUN_ESTORE;
-	sqlite3_bind_int64(st, 1, case_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dun_case_message *m;
-		const unsigned char *dir = sqlite3_column_text(st, 1);
-		out->items = xreallocarray(out->items, out->count + 1,
-		    sizeof(*out->items));
-		m = &out->items[out->count++];
-		m->id = sqlite3_column_int64(st, 0);
-		snprintf(m->direction, sizeof(m->direction), "%s",
-		    dir ? (const char *)dir : "");
-		m->kind = store__col_text(st, 2);
-		m->message_id = store__col_text(st, 3);
-		m->subject = store__col_text(st, 4);
-		m->from_addr = store__col_text(st, 5);
-		m->to_addrs = store__col_text(st, 6);
-		m->sha256 = store__col_text(st, 7);
-		m->outbox_state = store__col_text(st, 8);
-		m->smtp_reply = store__col_text(st, 9);
-		m->cls = store__col_text(st, 10);
-		m->at = sqlite3_column_int64(st, 11);
-	}
-	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list messages");
-	store__finish(store, st);
-	if (rc < 0)
-		dun_case_messages_free(out);
-	return rc;
-}
-
 void
 dun_case_messages_free(struct dun_case_messages *list)
 {

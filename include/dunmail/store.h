@@ -253,7 +253,9 @@ struct dun_case_messages {
 	size_t count;
 };
 
-int dun_store_case_messages(struct dun_store *store,
+/* The messages of a case's trail: joined to the case or named by one of
+ * its events, oldest first (free with dun_case_messages_free). */
+int dun_store_case_trail_messages(struct dun_store *store,
 	struct dun_case_messages *out, int64_t case_id);
 void dun_case_messages_free(struct dun_case_messages *list);
 

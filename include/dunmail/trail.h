@@ -121,10 +121,6 @@ int dun_store_case_trail_foreach(struct dun_store *store, int64_t case_id,
 int dun_store_event_range_foreach(struct dun_store *store, int64_t first_seq,
 	int64_t last_seq, int (*fn)(const struct dun_event *ev, void *arg),
 	void *arg);
-/* The messages of a case's trail: joined to the case or named by one of
- * its events, oldest first (free with dun_case_messages_free). */
-int dun_store_case_trail_messages(struct dun_store *store,
-	struct dun_case_messages *out, int64_t case_id);
 /* The value at path ("$.result.smtp_reply") in a JSON text as an owned
  * string; an array's items joined by ", " (with member, that path in each
  * item). *out is NULL if there is none or json is not JSON. */

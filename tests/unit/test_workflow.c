@@ -21,6 +21,7 @@
 #include "dunmail/workflow.h"
 #include "store_internal.h"
 #include "testutil.h"
+#include "teststore.h"
 
 struct fixture {
 	char *dir;
@@ -34,43 +35,10 @@ struct fixture {
 #define HEADER "debtor_ref,debtor_name,email,language,timezone,region," \
 	"invoice_number,issue_date,due_date,currency,amount,open_amount,pdf\n"
 
-static int64_t
-q_int(struct fixture *f, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(f->store->db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static char *
-q_text(struct fixture *f, const char *sql)
-{
-	sqlite3_stmt *st;
-	char *v;
-
-	assert_int_equal(sqlite3_prepare_v2(f->store->db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	v = xstrdup(sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st,
-	    0) : "");
-	sqlite3_finalize(st);
-	return v;
-}
-
-static void
-exec(struct fixture *f, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(f->store->db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", sql, err);
-}
+/* SQL into the fixture's store (teststore.h). */
+#define q_int(f, sql) test_q_int((f)->store, (sql))
+#define q_text(f, sql) test_q_text((f)->store, (sql))
+#define exec(f, sql) test_exec((f)->store, (sql))
 
 static void
 new_inbound(struct fixture *f)
