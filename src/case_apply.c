@@ -173,6 +173,9 @@ ticks(enum dun_case_state state)
 	    state != DUN_CASE_HARDSHIP;
 }
 
+/* Cases a tick changes per transaction. */
+#define TICK_BATCH 256
+
 int
 dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
     dun_time_t now)
@@ -185,8 +188,8 @@ dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
 	struct dun_case_list list;
 	struct dun_invoice *inv = NULL;
 	struct dun_debtor *d = NULL;   /* each list is ordered by debtor */
-	size_t i, k;
-	int rc = 0, changed = 0;
+	size_t i, k, batched = 0;
+	int rc = 0, changed = 0, open = 0;
 
 	for (k = 0; k < DUN_ARRAY_SIZE(states) && rc >= 0; k++) {
 		if ((rc = dun_store_case_list(store, &list, (int)states[k],
@@ -212,12 +215,28 @@ dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
 			inv = NULL;
 			if (rc <= 0)
 				continue;
+			/* The changes go TICK_BATCH to a commit: one sync
+			 * each, not one per case, and the write lock is
+			 * never held for long. */
+			if (!open && (rc = dun_store_begin(store)) < 0)
+				break;
+			open = 1;
 			/* With the forward of a case it hands to a person. */
 			if ((rc = dun_workflow_apply_time(store, cfg, c->id,
 			    &ev, now, &o)) == 0)
 				changed++;
+			if (rc == 0 && ++batched == TICK_BATCH) {
+				open = batched = 0;
+				rc = dun_store_commit(store);
+			}
 		}
 		dun_case_list_free(&list);
+	}
+	if (open) {
+		if (rc >= 0)
+			rc = dun_store_commit(store);
+		else
+			dun_store_rollback(store);
 	}
 	dun_debtor_free(d);
 	return rc < 0 ? rc : changed;
