@@ -32,7 +32,16 @@ struct send_run {
 	int problems_rc;  /* first per-message problem (template, PDF) */
 	int share, shares; /* this process sends debtors id % shares == share */
 	int report_fd;    /* a worker's report to the run that started it */
+	int unknown_streak; /* ends of data unanswered in a row */
 };
+
+/*
+ * Two ends of data in a row that went unanswered say more about the
+ * server than about the messages: the run stops before it puts more in
+ * doubt (each such message goes to a person and is never resent); the
+ * rest stay planned for the next run.
+ */
+#define UNKNOWN_STREAK_STOP 2
 
 /* "INV-1, INV-2" for a person to read. */
 static char *
@@ -107,6 +116,26 @@ stop_on(struct send_run *run, int rc)
 	if (rc < 0 && run->stop_rc == 0)
 		run->stop_rc = rc;
 	return rc;
+}
+
+/* Counts what became of one message toward UNKNOWN_STREAK_STOP. */
+static void
+note_outcome(struct send_run *run, enum dun_outbox_state state)
+{
+	const struct dun_config *cfg = run->ctx->cfg;
+
+	if (state == DUN_OUTBOX_SENT) {
+		run->unknown_streak = 0;
+		return;
+	}
+	if (state != DUN_OUTBOX_UNKNOWN || run->stop_rc != 0 ||
+	    ++run->unknown_streak < UNKNOWN_STREAK_STOP)
+		return;
+	run->stop_rc = dun_error_set(DUN_ENET, "%s:%d: the end of data of "
+	    "%d messages in a row went unanswered: stopping this run so that "
+	    "no more are put in doubt; the rest wait for the next run",
+	    cfg->smtp.host, cfg->smtp.port, run->unknown_streak);
+	dun_error_set_retry(DUN_RETRY_TEMP);
 }
 
 /* A batch rebuilt from an outbox row, for the recheck. */
@@ -195,6 +224,8 @@ retry_row(struct send_run *run, const struct dun_outbox_row *row)
 		rc = 0;
 	} else {
 		rc = dun_outbox_send(&run->ob, row->id, ctx->now, &state);
+		if (rc == 0)
+			note_outcome(run, state);
 		if (rc == 0 && state == DUN_OUTBOX_SENT)
 			printf("sent %s (%s) to %s: %s\n", row->message_id,
 			    row->template, row->rcpts ? row->rcpts[0].address :
@@ -362,9 +393,12 @@ send_parallel(struct send_run *run, struct dun_out_batch **of,
 			break;
 		rc = stop_on(run, dun_outbox_send_group(&run->ob, rids, round,
 		    m, run->ctx->now, states));
-		for (j = 0; j < m; j++)
+		for (j = 0; j < m; j++) {
 			if (states[j] == DUN_OUTBOX_SENT)
 				print_message(run, "sent", whose[j], &round[j]);
+			if (rc == 0)
+				note_outcome(run, states[j]);
+		}
 	}
 	return rc;
 }
@@ -425,6 +459,8 @@ send_group(struct send_run *run, struct dun_out_batch *batches, size_t n)
 		    &msgs[i], ctx->now, &state));
 		if (state == DUN_OUTBOX_SENT)
 			print_message(run, "sent", of[i], &msgs[i]);
+		if (rc == 0)
+			note_outcome(run, state);
 	}
 cleanup:
 	for (i = 0; i < k; i++)
