@@ -374,13 +374,8 @@ static int
 setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	char *db;
 
-	f->dir = test_tmpdir();
-	f->cfg = dun_config_defaults(f->dir);
-	db = xasprintf("%s/t.db", f->dir);
-	assert_int_equal(dun_store_open(&f->store, db), 0);
-	free(db);
+	test_env_open(&f->dir, &f->cfg, &f->store);
 	*state = f;
 	return 0;
 }
@@ -390,10 +385,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	dun_store_close(f->store);
-	dun_config_free(f->cfg);
-	test_rmtree(f->dir);
-	free(f->dir);
+	test_env_close(f->dir, f->cfg, f->store);
 	free(f);
 	return 0;
 }

@@ -62,17 +62,9 @@ setup(void **state)
 	struct dun_import_stats st;
 	struct dun_diags diags = { 0 };
 	struct dun_inbound_opts opts;
-	const char *src = getenv("DUNMAIL_SOURCE_DIR");
-	char *db, *csv;
+	char *csv;
 
-	f->dir = test_tmpdir();
-	f->cfg = dun_config_defaults(f->dir);
-	free(f->cfg->templates_dir);
-	f->cfg->templates_dir = xasprintf("%s/templates", src ? src :
-	    DUNMAIL_SOURCE_DIR);
-	db = xasprintf("%s/t.db", f->dir);
-	assert_int_equal(dun_store_open(&f->store, db), 0);
-	free(db);
+	test_env_open(&f->dir, &f->cfg, &f->store);
 	assert_int_equal(dun_time_parse(&f->now, "2026-11-20T09:00:00Z"), 0);
 	csv = test_write(f->dir, "inv.csv", HEADER
 	    "C1,Acme Corp,acme@buyer.test,en,Europe/London,GB,INV-2026-0001,"
@@ -104,10 +96,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	dun_inbound_free(f->ib);
-	dun_store_close(f->store);
-	dun_config_free(f->cfg);
-	test_rmtree(f->dir);
-	free(f->dir);
+	test_env_close(f->dir, f->cfg, f->store);
 	free(f);
 	return 0;
 }

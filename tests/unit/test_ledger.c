@@ -28,13 +28,8 @@ static int
 setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	char *db;
 
-	f->dir = test_tmpdir();
-	f->cfg = dun_config_defaults(f->dir);
-	db = xasprintf("%s/t.db", f->dir);
-	assert_int_equal(dun_store_open(&f->store, db), 0);
-	free(db);
+	test_env_open(&f->dir, &f->cfg, &f->store);
 	free(test_write(f->dir, "a.pdf", "%PDF-1.4\n% test\n"));
 	free(test_write(f->dir, "not.pdf", "hello"));
 	assert_int_equal(dun_time_parse(&f->now, "2026-11-20T12:00:00Z"), 0);
@@ -47,10 +42,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	dun_store_close(f->store);
-	dun_config_free(f->cfg);
-	test_rmtree(f->dir);
-	free(f->dir);
+	test_env_close(f->dir, f->cfg, f->store);
 	free(f);
 	return 0;
 }

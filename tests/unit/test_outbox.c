@@ -143,15 +143,10 @@ setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	struct dun_debtor d;
-	char *db, *emails[] = { "ap@buyer.test", "cfo@buyer.test" };
+	char *emails[] = { "ap@buyer.test", "cfo@buyer.test" };
 	int changed;
 
-	f->dir = test_tmpdir();
-	db = xasprintf("%s/t.db", f->dir);
-	assert_int_equal(dun_store_open(&f->store, db), 0);
-	free(db);
-	f->cfg = dun_config_defaults(f->dir);
-	assert_non_null(f->cfg);
+	test_env_open(&f->dir, &f->cfg, &f->store);
 	memset(&d, 0, sizeof(d));
 	d.ref = "CUST-1";
 	d.name = "Acme";
@@ -178,10 +173,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	dun_store_close(f->store);
-	dun_config_free(f->cfg);
-	test_rmtree(f->dir);
-	free(f->dir);
+	test_env_close(f->dir, f->cfg, f->store);
 	free(f);
 	return 0;
 }

@@ -58,21 +58,13 @@ setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	struct dun_import_stats st;
 	struct dun_diags diags = { 0 };
-	const char *src = getenv("DUNMAIL_SOURCE_DIR");
-	char *db, *csv;
+	char *csv;
 
-	f->dir = test_tmpdir();
-	f->cfg = dun_config_defaults(f->dir);
-	free(f->cfg->templates_dir);
-	f->cfg->templates_dir = xasprintf("%s/templates", src ? src :
-	    DUNMAIL_SOURCE_DIR);
+	test_env_open(&f->dir, &f->cfg, &f->store);
 	free(f->cfg->handoff_address);
 	f->cfg->handoff_address = xstrdup("collections@vendor.test");
 	free(f->cfg->operator_name);
 	f->cfg->operator_name = xstrdup("alice");
-	db = xasprintf("%s/t.db", f->dir);
-	assert_int_equal(dun_store_open(&f->store, db), 0);
-	free(db);
 	/* Friday 20 November 2026, 09:00 in London. */
 	assert_int_equal(dun_time_parse(&f->now, "2026-11-20T09:00:00Z"), 0);
 	csv = test_write(f->dir, "inv.csv", HEADER
@@ -106,10 +98,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	dun_inbound_free(f->ib);
-	dun_store_close(f->store);
-	dun_config_free(f->cfg);
-	test_rmtree(f->dir);
-	free(f->dir);
+	test_env_close(f->dir, f->cfg, f->store);
 	free(f);
 	return 0;
 }

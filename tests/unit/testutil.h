@@ -1,4 +1,5 @@
-/* Helpers shared by the unit tests: temporary directories and files. */
+/* Helpers shared by the unit tests: temporary directories and files, and
+ * the directory + config + store most store-backed tests stand on. */
 #ifndef DUNMAIL_TESTUTIL_H
 #define DUNMAIL_TESTUTIL_H
 
@@ -8,6 +9,8 @@
 #include <unistd.h>
 
 #include "dunmail/common.h"
+#include "dunmail/config.h"
+#include "dunmail/store.h"
 
 /* A fresh directory under $TMPDIR; caller frees the string and may
  * remove the tree with test_rmtree. */
@@ -48,6 +51,40 @@ test_write(const char *dir, const char *name, const char *text)
 	}
 	fclose(fp);
 	return path;
+}
+
+/*
+ * A fresh directory holding a store (t.db), and the default config with
+ * the source tree's templates: the ground of the store-backed tests.
+ * Undone by test_env_close.
+ */
+static inline void
+test_env_open(char **dir, struct dun_config **cfg, struct dun_store **store)
+{
+	const char *src = getenv("DUNMAIL_SOURCE_DIR");
+	char *db;
+
+	*dir = test_tmpdir();
+	if ((*cfg = dun_config_defaults(*dir)) == NULL)
+		abort();
+	free((*cfg)->templates_dir);
+	(*cfg)->templates_dir = xasprintf("%s/templates", src ? src :
+	    DUNMAIL_SOURCE_DIR);
+	db = xasprintf("%s/t.db", *dir);
+	if (dun_store_open(store, db) < 0) {
+		fprintf(stderr, "%s: %s\n", db, dun_error_last());
+		abort();
+	}
+	free(db);
+}
+
+static inline void
+test_env_close(char *dir, struct dun_config *cfg, struct dun_store *store)
+{
+	dun_store_close(store);
+	dun_config_free(cfg);
+	test_rmtree(dir);
+	free(dir);
 }
 
 #endif
