@@ -354,12 +354,18 @@ store__exec(struct dun_store *store, const char *sql)
 	return 0;
 }
 
-char *
-store__col_text(sqlite3_stmt *st, int col)
+const char *
+store__col_str(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 
-	return xstrdup(t ? (const char *)t : "");
+	return t ? (const char *)t : "";
+}
+
+char *
+store__col_text(sqlite3_stmt *st, int col)
+{
+	return xstrdup(store__col_str(st, col));
 }
 
 int

@@ -196,51 +196,43 @@ dun_store_case_trail_messages(struct dun_store *store,
 	return rc;
 }
 
-int
-dun_store__message_sha256(struct dun_store *store, char out[65],
-    int64_t message_id)
+/* The one text column sql selects for key, into out[65]; DUN_ENOTFOUND
+ * without a row. */
+static int
+hash_by_key(struct dun_store *store, const char *sql, int64_t key,
+    char out[65], const char *what)
 {
-	sqlite3_stmt *st = store__prepare(store, "SELECT sha256 FROM message "
-	    "WHERE id = ?1");
+	sqlite3_stmt *st = store__prepare(store, sql);
 	int rc;
 
 	out[0] = '\0';
 	if (st == NULL)
 		return DUN_ESTORE;
-	sqlite3_bind_int64(st, 1, message_id);
+	sqlite3_bind_int64(st, 1, key);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-		snprintf(out, 65, "%s", t ? (const char *)t : "");
+		snprintf(out, 65, "%s", store__col_str(st, 0));
 		rc = 0;
 	} else if (rc == SQLITE_DONE)
 		rc = DUN_ENOTFOUND;
 	else
-		rc = store__error(store, "read a message's SHA-256");
+		rc = store__error(store, what);
 	store__finish(store, st);
 	return rc;
 }
 
 int
+dun_store__message_sha256(struct dun_store *store, char out[65],
+    int64_t message_id)
+{
+	return hash_by_key(store, "SELECT sha256 FROM message WHERE id = ?1",
+	    message_id, out, "read a message's SHA-256");
+}
+
+int
 dun_store__event_hash_at(struct dun_store *store, char out[65], int64_t seq)
 {
-	sqlite3_stmt *st = store__prepare(store, "SELECT hash FROM event "
-	    "WHERE seq = ?1");
-	int rc;
-
-	out[0] = '\0';
-	if (st == NULL)
-		return DUN_ESTORE;
-	sqlite3_bind_int64(st, 1, seq);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-		snprintf(out, 65, "%s", t ? (const char *)t : "");
-		rc = 0;
-	} else if (rc == SQLITE_DONE)
-		rc = DUN_ENOTFOUND;
-	else
-		rc = store__error(store, "read an event's hash");
-	store__finish(store, st);
-	return rc;
+	return hash_by_key(store, "SELECT hash FROM event WHERE seq = ?1",
+	    seq, out, "read an event's hash");
 }
 
 int
@@ -254,7 +246,6 @@ dun_store__event_refs_foreach(struct dun_store *store,
 	    "LEFT JOIN blob b ON b.sha256 = e.message_sha256 "
 	    "WHERE e.message_id > 0 OR e.message_sha256 <> '' ORDER BY e.seq");
 	struct dun_store_event_ref ref;
-	const unsigned char *t;
 	int rc, r = 0;
 
 	if (st == NULL)
@@ -262,14 +253,11 @@ dun_store__event_refs_foreach(struct dun_store *store,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&ref, 0, sizeof(ref));
 		ref.seq = sqlite3_column_int64(st, 0);
-		t = sqlite3_column_text(st, 1);
-		ref.kind = t ? (const char *)t : "";
+		ref.kind = store__col_str(st, 1);
 		ref.message_id = sqlite3_column_int64(st, 2);
-		t = sqlite3_column_text(st, 3);
-		ref.message_sha256 = t ? (const char *)t : "";
+		ref.message_sha256 = store__col_str(st, 3);
 		ref.message_found = sqlite3_column_int(st, 4);
-		t = sqlite3_column_text(st, 5);
-		ref.row_sha256 = t ? (const char *)t : "";
+		ref.row_sha256 = store__col_str(st, 5);
 		ref.blob_found = sqlite3_column_int(st, 6);
 		if ((r = fn(&ref, arg)) != 0)
 			break;
@@ -292,7 +280,6 @@ dun_store__message_refs_foreach(struct dun_store *store,
 	    "WHERE message_id > 0 GROUP BY message_id) e "
 	    "ON e.message_id = m.id ORDER BY m.id");
 	struct dun_store_message_ref ref;
-	const unsigned char *t;
 	int rc, r = 0;
 
 	if (st == NULL)
@@ -300,12 +287,9 @@ dun_store__message_refs_foreach(struct dun_store *store,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&ref, 0, sizeof(ref));
 		ref.id = sqlite3_column_int64(st, 0);
-		t = sqlite3_column_text(st, 1);
-		ref.direction = t ? (const char *)t : "";
-		t = sqlite3_column_text(st, 2);
-		ref.kind = t ? (const char *)t : "";
-		t = sqlite3_column_text(st, 3);
-		ref.sha256 = t ? (const char *)t : "";
+		ref.direction = store__col_str(st, 1);
+		ref.kind = store__col_str(st, 2);
+		ref.sha256 = store__col_str(st, 3);
 		ref.blob_found = sqlite3_column_int(st, 4);
 		ref.events = sqlite3_column_int64(st, 5);
 		if ((r = fn(&ref, arg)) != 0)

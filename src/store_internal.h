@@ -41,6 +41,8 @@ int store__error(struct dun_store *store, const char *what);
 int store__exec(struct dun_store *store, const char *sql);
 /* Column text as an owned string ("" for NULL). */
 char *store__col_text(sqlite3_stmt *st, int col);
+/* The column as text, borrowed until the next step; "" for NULL. */
+const char *store__col_str(sqlite3_stmt *st, int col);
 /* Binds text, NULL for NULL. */
 int store__bind_text(sqlite3_stmt *st, int idx, const char *s);
 
