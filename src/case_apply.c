@@ -155,10 +155,7 @@ time_outcome(struct dun_store *store, const struct dun_config *cfg,
 {
 	int rc;
 
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = DUN_EV_TIME;
-	ev->promised_on = ev->return_date = ev->until = DUN_DATE_NONE;
-	ev->promised_minor = -1;
+	dun_case_event_init(ev, DUN_EV_TIME);
 	if ((rc = copy_done(store, c, now, &ev->copy_done)) < 0)
 		return rc;
 	return dun_case_transition(o, c, ev, &cfg->policy, due_date, tz, now);
@@ -282,11 +279,8 @@ dun_case_open(struct dun_store *store, const struct dun_config *cfg,
 	struct dun_case_event ev;
 	int rc;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = DUN_EV_LEDGER_OPEN;
+	dun_case_event_init(&ev, DUN_EV_LEDGER_OPEN);
 	ev.opened = 1;
-	ev.promised_on = ev.return_date = ev.until = DUN_DATE_NONE;
-	ev.promised_minor = -1;
 	if ((rc = dun_store_begin(store)) < 0)
 		return rc;
 	/* The row first, as upcoming; the transition says where it is. */

@@ -514,6 +514,15 @@ human_transition(struct dun_case_outcome *o, const struct dun_case *c,
 	}
 }
 
+void
+dun_case_event_init(struct dun_case_event *ev, enum dun_case_event_kind kind)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->promised_on = ev->return_date = ev->until = DUN_DATE_NONE;
+	ev->promised_minor = -1;
+}
+
 int
 dun_case_transition(struct dun_case_outcome *o, const struct dun_case *c,
     const struct dun_case_event *ev, const struct dun_policy *policy,

@@ -573,11 +573,8 @@ settle_case(struct dun_store *store, const struct dun_config *cfg,
 	}
 	if (rc < 0)
 		return rc;
-	memset(&ev, 0, sizeof(ev));
-	ev.promised_on = ev.return_date = ev.until = DUN_DATE_NONE;
-	ev.promised_minor = -1;
+	dun_case_event_init(&ev, DUN_EV_LEDGER_SETTLED);
 	if (inv->open_minor == 0 && dun_case_state_open(c->state)) {
-		ev.kind = DUN_EV_LEDGER_SETTLED;
 		if ((rc = dun_case_apply(store, cfg, c->id, &ev, now, 0, NULL,
 		    why, &o)) == 0 && o.state != c->state)
 			stats->cases_closed++;

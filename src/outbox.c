@@ -338,16 +338,11 @@ apply_stages(struct dun_outbox *ob, const struct dun_outbox_row *row,
 	for (i = 0; i < row->ncases && rc == 0; i++) {
 		if (row->cases[i].stage_index < 0)
 			continue;
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = DUN_EV_REMINDER_SENT;
+		dun_case_event_init(&ev, DUN_EV_REMINDER_SENT);
 		ev.stage_index = row->cases[i].stage_index;
 		ev.final_stage = (size_t)ev.stage_index + 1 ==
 		    policy->nstages ||
 		    strcmp(row->cases[i].stage, "final_notice") == 0;
-		ev.promised_on = DUN_DATE_NONE;
-		ev.return_date = DUN_DATE_NONE;
-		ev.until = DUN_DATE_NONE;
-		ev.promised_minor = -1;
 		rc = dun_case_apply(ob->store, ob->cfg, row->cases[i].case_id,
 		    &ev, now, row->id, NULL, NULL, NULL);
 	}

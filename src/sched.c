@@ -344,12 +344,7 @@ plan_case(struct dun_sched_item *it, const struct dun_policy *policy,
 
 	/* Time passing is the state machine's to judge: plan as if its
 	 * transition were applied. */
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = DUN_EV_TIME;
-	ev.promised_on = DUN_DATE_NONE;
-	ev.return_date = DUN_DATE_NONE;
-	ev.until = DUN_DATE_NONE;
-	ev.promised_minor = -1;
+	dun_case_event_init(&ev, DUN_EV_TIME);
 	if (dun_case_transition(&o, sc->c, &ev, policy, sc->inv->due_date,
 	    d->timezone, now)) {
 		if (o.state != c.state)

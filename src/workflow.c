@@ -586,8 +586,7 @@ dun_workflow_on_reply(struct dun_store *store, const struct dun_config *cfg,
 		 * the forward says so. */
 		return reply->handed_off ? plan_forward(store, cfg, now, reply,
 		    dun_class_name(cls->cls)) : 0;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = DUN_EV_REPLY;
+	dun_case_event_init(&ev, DUN_EV_REPLY);
 	ev.cls = cls->cls;
 	ev.promised_on = cls->promised_on;
 	ev.promised_minor = cls->amount_minor;
@@ -595,7 +594,6 @@ dun_workflow_on_reply(struct dun_store *store, const struct dun_config *cfg,
 	ev.bounce_hard = p ? p->bounce_hard : 0;
 	ev.known_contact = reply->sender_contact;
 	ev.handed_off = reply->handed_off;
-	ev.until = DUN_DATE_NONE;
 	if (cls->cls == DUN_CLASS_BOUNCE) {
 		/* The address that failed, not the MTA that said so. */
 		ev.known_contact = 1;

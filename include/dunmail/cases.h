@@ -93,6 +93,10 @@ struct dun_case_event {
 	dun_date_t until;        /* plan / hold-until, or DUN_DATE_NONE */
 };
 
+/* An event of kind with nothing else said: no dates, no amount. */
+void dun_case_event_init(struct dun_case_event *ev,
+	enum dun_case_event_kind kind);
+
 /* The result of a transition: the new state and next action, the trail
  * event that records it, and what the caller must also do. */
 struct dun_case_outcome {

@@ -132,12 +132,8 @@ cmd_resolve(struct cli_ctx *ctx, int argc, char **argv)
 		    "dismiss or assign INVOICE)\n");
 		return EX_USAGE;
 	}
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = DUN_EV_HUMAN;
+	dun_case_event_init(&ev, DUN_EV_HUMAN);
 	ev.human = (enum dun_human_action)a;
-	ev.until = DUN_DATE_NONE;
-	ev.promised_on = DUN_DATE_NONE;
-	ev.return_date = DUN_DATE_NONE;
 	if (ev.human == DUN_HUMAN_HOLD_UNTIL || ev.human == DUN_HUMAN_PLAN) {
 		if (arg == NULL && ev.human == DUN_HUMAN_HOLD_UNTIL) {
 			fprintf(stderr, "dunmail: hold-until needs a date: "

@@ -118,6 +118,15 @@ stop_on(struct send_run *run, int rc)
 	return rc;
 }
 
+/* The run's outbox: what it cannot send is queued and forwarded to a
+ * person. */
+static void
+send_outbox_init(struct send_run *run, const struct dun_outbox_transport *tx)
+{
+	dun_outbox_init(&run->ob, run->ctx->store, run->ctx->cfg, tx);
+	run->ob.on_handoff = dun_workflow_forward_send_problem;
+}
+
 /* Counts what became of one message toward UNKNOWN_STREAK_STOP. */
 static void
 note_outcome(struct send_run *run, enum dun_outbox_state state)
@@ -740,8 +749,7 @@ send_pass(struct send_run *run, struct dun_outbox_transport *tx)
 	struct cli_ctx *ctx = run->ctx;
 	int rc;
 
-	dun_outbox_init(&run->ob, ctx->store, ctx->cfg, tx);
-	run->ob.on_handoff = dun_workflow_forward_send_problem;
+	send_outbox_init(run, tx);
 	if ((rc = dun_cases_tick(ctx->store, ctx->cfg, ctx->now)) < 0)
 		return rc;
 	if ((rc = dun_outbox_reconcile(&run->ob, ctx->now)) == 0 &&
@@ -840,8 +848,7 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 		 * leftovers; this process sends its share and reports. */
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		dun_outbox_net_open(&tx, ctx->cfg);
-		dun_outbox_init(&run.ob, ctx->store, ctx->cfg, &tx);
-		run.ob.on_handoff = dun_workflow_forward_send_problem;
+		send_outbox_init(&run, &tx);
 		rc = run_due(&run);
 		report_write(&run, rc);
 		dun_outbox_net_close(&tx);
@@ -849,8 +856,7 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (run.dry_run) {
 		/* Everything the dry run touches is rolled back. */
-		dun_outbox_init(&run.ob, ctx->store, ctx->cfg, &tx);
-		run.ob.on_handoff = dun_workflow_forward_send_problem;
+		send_outbox_init(&run, &tx);
 		if ((rc = dun_store_begin(ctx->store)) < 0)
 			return cli_fail(rc);
 		if ((rc = dun_cases_tick(ctx->store, ctx->cfg, ctx->now)) >= 0)
