@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dunmail/cases.h"
-#include "dunmail/json.h"
-#include "dunmail/money.h"
-#include "dunmail/store.h"
+#include "dunmail/cases/cases.h"
+#include "dunmail/core/json.h"
+#include "dunmail/core/money.h"
+#include "dunmail/store/store.h"
 
 static void
 print_case_json(const struct dun_case *c, const struct dun_invoice *inv,

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dunmail/json.h"
-#include "dunmail/money.h"
-#include "dunmail/store.h"
-#include "dunmail/trail.h"
+#include "dunmail/core/json.h"
+#include "dunmail/core/money.h"
+#include "dunmail/store/store.h"
+#include "dunmail/store/trail.h"
 
 /* A message file of the bundle, by the message row and bytes it holds. */
 struct export_file {

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dunmail/ledger.h"
+#include "dunmail/ledger/ledger.h"
 
 int
 cmd_import(struct cli_ctx *ctx, int argc, char **argv)

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dunmail/config.h"
-#include "dunmail/store.h"
+#include "dunmail/config/config.h"
+#include "dunmail/store/store.h"
 
 /* --store as the config will name it: absolute, since a relative path
  * there is taken from the config's folder. Its folder must exist, checked

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dunmail/classify.h"
-#include "dunmail/config.h"
-#include "dunmail/render.h"
+#include "dunmail/reply/classify.h"
+#include "dunmail/config/config.h"
+#include "dunmail/mail/render.h"
 
 /* Every rules file: bad patterns, classes, weights, duplicate ids. */
 static void

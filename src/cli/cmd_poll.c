@@ -6,9 +6,9 @@
 #include <time.h>
 
 #include "cli.h"
-#include "dunmail/inbound.h"
-#include "dunmail/log.h"
-#include "dunmail/workflow.h"
+#include "dunmail/agent/inbound.h"
+#include "dunmail/core/log.h"
+#include "dunmail/agent/workflow.h"
 
 static volatile sig_atomic_t poll_stop;
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dunmail/outbound.h"
-#include "dunmail/sched.h"
+#include "dunmail/agent/outbound.h"
+#include "dunmail/cases/sched.h"
 
 /* The index of case_id in the plan, or -1. */
 static long

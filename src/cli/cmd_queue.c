@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dunmail/json.h"
-#include "dunmail/money.h"
-#include "dunmail/store.h"
+#include "dunmail/core/json.h"
+#include "dunmail/core/money.h"
+#include "dunmail/store/store.h"
 
 int
 cmd_queue(struct cli_ctx *ctx, int argc, char **argv)

@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dunmail/inbound.h"
-#include "dunmail/log.h"
-#include "dunmail/outbox.h"
-#include "dunmail/workflow.h"
+#include "dunmail/agent/inbound.h"
+#include "dunmail/core/log.h"
+#include "dunmail/agent/outbox.h"
+#include "dunmail/agent/workflow.h"
 
 static volatile sig_atomic_t run_stop;   /* SIGTERM, SIGINT */
 static volatile sig_atomic_t run_reload; /* SIGHUP */

@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dunmail/cases.h"
-#include "dunmail/json.h"
-#include "dunmail/money.h"
-#include "dunmail/store.h"
+#include "dunmail/cases/cases.h"
+#include "dunmail/core/json.h"
+#include "dunmail/core/money.h"
+#include "dunmail/store/store.h"
 
 struct show_ctx {
 	const char *tz;

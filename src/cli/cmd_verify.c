@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dunmail/trail.h"
+#include "dunmail/store/trail.h"
 
 #define VERIFY_USAGE "usage: dunmail verify [--head SEQ:HASH]\n"
 

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "dunmail/log.h"
+#include "dunmail/core/log.h"
 
 static void
 print_usage(FILE *fp)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dunmail/common.h"
-#include "dunmail/parse.h"
+#include "dunmail/core/common.h"
+#include "dunmail/parse/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

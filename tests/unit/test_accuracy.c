@@ -18,9 +18,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "dunmail/classify.h"
-#include "dunmail/common.h"
-#include "dunmail/parse.h"
+#include "dunmail/reply/classify.h"
+#include "dunmail/core/common.h"
+#include "dunmail/parse/parse.h"
 
 #define REPLIES_DIR TEST_DATA_DIR "/replies"
 #define RULES_DIR TEST_DATA_DIR "/../../templates/rules"

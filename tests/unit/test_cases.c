@@ -8,11 +8,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dunmail/cases.h"
-#include "dunmail/classify.h"
-#include "dunmail/config.h"
-#include "dunmail/ledger.h"
-#include "dunmail/store.h"
+#include "dunmail/cases/cases.h"
+#include "dunmail/reply/classify.h"
+#include "dunmail/config/config.h"
+#include "dunmail/ledger/ledger.h"
+#include "dunmail/store/store.h"
 #include "testutil.h"
 
 #define NONE DUN_DATE_NONE

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dunmail/compose.h"
+#include "dunmail/mail/compose.h"
 #include "testutil.h"
 
 /* --- little decoders, independent of the encoder ---------------------- */

@@ -7,7 +7,7 @@
 
 #include <sys/stat.h>
 
-#include "dunmail/config.h"
+#include "dunmail/config/config.h"
 #include "testutil.h"
 
 static int

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "dunmail/common.h"
-#include "dunmail/parse.h"
+#include "dunmail/core/common.h"
+#include "dunmail/parse/parse.h"
 
 static int nfiles, nparsed, nerrors, nbad;
 

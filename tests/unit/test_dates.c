@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#include "dunmail/common.h"
-#include "dunmail/dates.h"
+#include "dunmail/core/common.h"
+#include "dunmail/reply/dates.h"
 
 static const struct {
 	const char *text;

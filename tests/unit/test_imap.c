@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dunmail/common.h"
-#include "dunmail/config.h"
-#include "dunmail/imap.h"
+#include "dunmail/core/common.h"
+#include "dunmail/config/config.h"
+#include "dunmail/mail/imap.h"
 
 enum imap_mode {
 	IMAP_NOT_IMAP,       /* greets with something else */

@@ -7,11 +7,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dunmail/cases.h"
-#include "dunmail/config.h"
-#include "dunmail/ledger.h"
-#include "dunmail/store.h"
-#include "dunmail/timeutil.h"
+#include "dunmail/cases/cases.h"
+#include "dunmail/config/config.h"
+#include "dunmail/ledger/ledger.h"
+#include "dunmail/store/store.h"
+#include "dunmail/core/timeutil.h"
 #include "testutil.h"
 
 struct fixture {

@@ -7,8 +7,8 @@
 
 #include <stdlib.h>
 
-#include "dunmail/common.h"
-#include "dunmail/log.h"
+#include "dunmail/core/common.h"
+#include "dunmail/core/log.h"
 
 static void
 test_log__parse_trace(void **state)

@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "dunmail/common.h"
-#include "dunmail/money.h"
+#include "dunmail/core/common.h"
+#include "dunmail/core/money.h"
 
 static void
 test_money__parse_table(void **state)

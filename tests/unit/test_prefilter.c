@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "dunmail/common.h"
-#include "prefilter.h"
+#include "dunmail/core/common.h"
+#include "dunmail/core/prefilter.h"
 
 #define RULES_DIR TEST_DATA_DIR "/../../templates/rules"
 #define REPLIES_DIR TEST_DATA_DIR "/replies"

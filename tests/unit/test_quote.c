@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "dunmail/common.h"
-#include "dunmail/parse.h"
+#include "dunmail/core/common.h"
+#include "dunmail/parse/parse.h"
 
 #define QUOTES CORPORA_DIR "/quotes"
 

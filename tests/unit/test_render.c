@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dunmail/config.h"
-#include "dunmail/render.h"
+#include "dunmail/config/config.h"
+#include "dunmail/mail/render.h"
 #include "testutil.h"
 
 static dun_date_t

@@ -6,13 +6,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dunmail/cases.h"
-#include "dunmail/classify.h"
-#include "dunmail/config.h"
-#include "dunmail/outbound.h"
-#include "dunmail/outbox.h"
-#include "dunmail/sched.h"
-#include "dunmail/store.h"
+#include "dunmail/cases/cases.h"
+#include "dunmail/reply/classify.h"
+#include "dunmail/config/config.h"
+#include "dunmail/agent/outbound.h"
+#include "dunmail/agent/outbox.h"
+#include "dunmail/cases/sched.h"
+#include "dunmail/store/store.h"
 #include "testutil.h"
 
 /* Rows override the macro defaults on purpose. */

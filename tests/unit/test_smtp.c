@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "dunmail/config.h"
-#include "dunmail/smtp.h"
+#include "dunmail/config/config.h"
+#include "dunmail/mail/smtp.h"
 #include "testutil.h"
 
 static void

@@ -7,7 +7,7 @@
 
 #include <sys/stat.h>
 
-#include "dunmail/store.h"
+#include "dunmail/store/store.h"
 #include "testutil.h"
 
 static int

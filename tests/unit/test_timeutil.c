@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "dunmail/common.h"
-#include "dunmail/timeutil.h"
+#include "dunmail/core/common.h"
+#include "dunmail/core/timeutil.h"
 
 static void
 test_timeutil__dates(void **state)

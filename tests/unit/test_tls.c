@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dunmail/config.h"
-#include "dunmail/tls.h"
+#include "dunmail/config/config.h"
+#include "dunmail/mail/tls.h"
 #include "testutil.h"
 
 struct fixture {

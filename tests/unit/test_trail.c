@@ -14,8 +14,8 @@
 
 #include <sqlite3.h>
 
-#include "dunmail/store.h"
-#include "dunmail/trail.h"
+#include "dunmail/store/store.h"
+#include "dunmail/store/trail.h"
 #include "testutil.h"
 
 struct fixture {

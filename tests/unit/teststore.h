@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#include "dunmail/common.h"
+#include "dunmail/core/common.h"
 
 /* The first column of the first row of sql as an integer (-1: no row). */
 static inline int64_t

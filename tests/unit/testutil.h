@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dunmail/common.h"
-#include "dunmail/config.h"
-#include "dunmail/store.h"
+#include "dunmail/core/common.h"
+#include "dunmail/config/config.h"
+#include "dunmail/store/store.h"
 
 /* A fresh directory under $TMPDIR; caller frees the string and may
  * remove the tree with test_rmtree. */
