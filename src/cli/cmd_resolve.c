@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "dunmail/cases/cases.h"
-#include "dunmail/ledger/ledger.h"
+#include "dunmail/core/address.h"
 #include "dunmail/store/store.h"
 #include "dunmail/agent/workflow.h"
 
@@ -143,7 +143,7 @@ cmd_resolve(struct cli_ctx *ctx, int argc, char **argv)
 		if (arg && dun_date_parse(&ev.until, arg) < 0)
 			return cli_fail(DUN_EINVAL);
 	} else if (ev.human == DUN_HUMAN_SET_CONTACT) {
-		if (arg == NULL || !dun_ledger_email_valid(arg)) {
+		if (arg == NULL || !dun_email_valid(arg)) {
 			fprintf(stderr, "dunmail: set-contact needs an e-mail "
 			    "address: --action set-contact ADDR\n");
 			return EX_USAGE;

@@ -14,7 +14,7 @@
 
 #include "dunmail/core/common.h"
 #include "dunmail/config/config.h"
-#include "dunmail/ledger/ledger.h"
+#include "dunmail/core/address.h"
 #include "dunmail/core/log.h"
 
 enum key_type { K_STR, K_PATH, K_INT, K_BOOL, K_SPECIAL };
@@ -666,7 +666,7 @@ finish(struct load_ctx *ctx)
 	char *user;
 
 	at_key(ctx, "sender", "email");
-	if (!dun_ledger_email_valid(cfg->sender_email) ||
+	if (!dun_email_valid(cfg->sender_email) ||
 	    (at = strrchr(cfg->sender_email, '@')) == NULL)
 		problem(ctx, "[sender] email '%s' is not an address",
 		    cfg->sender_email);

@@ -8,6 +8,7 @@
 #include <csv.h>
 
 #include "dunmail/cases/cases.h"
+#include "dunmail/core/address.h"
 #include "dunmail/core/common.h"
 #include "dunmail/core/json.h"
 #include "dunmail/ledger/ledger.h"
@@ -222,33 +223,6 @@ field_dup(const struct csv_row *row, const int *index, int col)
 	return r;
 }
 
-int
-dun_ledger_email_valid(const char *addr)
-{
-	const char *at = strrchr(addr, '@'), *p;
-
-	if (at == NULL || at == addr || at[1] == '\0' || strlen(addr) > 254 ||
-	    at - addr > 64)
-		return 0;
-	for (p = addr; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c <= 0x20 || c == 0x7f || strchr("<>()[],;:\\\"", c))
-			return 0;
-	}
-	if (strchr(addr, '@') != at)
-		return 0;
-	/* The local part is a dot-atom: no dot at either end, none doubled
-	 * (RFC 5322 3.4.1); servers refuse the rest. */
-	if (addr[0] == '.' || at[-1] == '.' ||
-	    memmem(addr, (size_t)(at - addr), "..", 2) != NULL)
-		return 0;
-	p = at + 1;
-	if (strchr(p, '.') == NULL || *p == '.' || p[strlen(p) - 1] == '.' ||
-	    strstr(p, ".."))
-		return 0;
-	return 1;
-}
-
 /* [ledger] decimal_separator; a config built by hand has none. */
 static char
 decimal_sep(const struct dun_config *cfg)
@@ -385,7 +359,7 @@ validate_invoice_row(struct inv_rec *rec, const struct csv_row *row,
 	for (tok = strtok_r(text, ";, \n", &save); tok;
 	    tok = strtok_r(NULL, ";, \n", &save)) {
 		dun_str_lower(tok);
-		if (!dun_ledger_email_valid(tok)) {
+		if (!dun_email_valid(tok)) {
 			ROW_PROBLEM(DUN_COL_EMAIL, "'%s' is not an e-mail "
 			    "address", tok);
 			continue;

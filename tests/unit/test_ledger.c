@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "dunmail/core/address.h"
 #include "dunmail/cases/cases.h"
 #include "dunmail/config/config.h"
 #include "dunmail/ledger/ledger.h"
@@ -282,7 +283,7 @@ test_ledger__email_local_part(void **state)
 
 	(void)state;
 	for (i = 0; i < DUN_ARRAY_SIZE(rows); i++)
-		if (dun_ledger_email_valid(rows[i].addr) != rows[i].ok)
+		if (dun_email_valid(rows[i].addr) != rows[i].ok)
 			fail_msg("%s: expected %s", rows[i].addr,
 			    rows[i].ok ? "valid" : "refused");
 }

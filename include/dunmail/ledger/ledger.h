@@ -29,7 +29,4 @@ int dun_ledger_import_payments(struct dun_store *store,
 	const struct dun_config *cfg, const char *path, dun_time_t now,
 	struct dun_import_stats *stats, struct dun_diags *diags);
 
-/* An e-mail address we are willing to send to (addr-spec, no CR/LF). */
-int dun_ledger_email_valid(const char *addr);
-
 #endif
