@@ -467,8 +467,10 @@ cleanup:
 	return rc;
 }
 
-int
-dun_workflow_apply_time(struct dun_store *store, const struct dun_config *cfg,
+/* The tick's dun_case_apply_fn: the change, and the forward of a case
+ * it hands to a person, in one transaction. */
+static int
+apply_time(void *arg, struct dun_store *store, const struct dun_config *cfg,
     int64_t case_id, const struct dun_case_event *ev, dun_time_t now,
     struct dun_case_outcome *out)
 {
@@ -487,6 +489,13 @@ dun_workflow_apply_time(struct dun_store *store, const struct dun_config *cfg,
 	if (out)
 		*out = o;
 	return dun_store_commit(store);
+}
+
+int
+dun_workflow_tick(struct dun_store *store, const struct dun_config *cfg,
+    dun_time_t now)
+{
+	return dun_cases_tick_with(store, cfg, now, apply_time, NULL);
 }
 
 int

@@ -12,7 +12,6 @@
 #include "dunmail/core/log.h"
 #include "dunmail/store/store.h"
 #include "dunmail/store/trail.h"
-#include "dunmail/agent/workflow.h"
 
 int
 dun_case_apply(struct dun_store *store, const struct dun_config *cfg,
@@ -177,6 +176,13 @@ int
 dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
     dun_time_t now)
 {
+	return dun_cases_tick_with(store, cfg, now, NULL, NULL);
+}
+
+int
+dun_cases_tick_with(struct dun_store *store, const struct dun_config *cfg,
+    dun_time_t now, dun_case_apply_fn apply, void *arg)
+{
 	static const enum dun_case_state states[] = { DUN_CASE_UPCOMING,
 		DUN_CASE_PROMISED, DUN_CASE_PAID, DUN_CASE_ON_HOLD,
 		DUN_CASE_OVERDUE, DUN_CASE_ESCALATED };
@@ -218,9 +224,14 @@ dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
 			if (!open && (rc = dun_store_begin(store)) < 0)
 				break;
 			open = 1;
-			/* With the forward of a case it hands to a person. */
-			if ((rc = dun_workflow_apply_time(store, cfg, c->id,
-			    &ev, now, &o)) == 0)
+			/* The caller's apply may act on it too (the workflow
+			 * forwards a case it hands to a person). */
+			if (apply != NULL)
+				rc = apply(arg, store, cfg, c->id, &ev, now, &o);
+			else
+				rc = dun_case_apply(store, cfg, c->id, &ev, now,
+				    0, NULL, NULL, &o);
+			if (rc == 0)
 				changed++;
 			if (rc == 0 && ++batched == TICK_BATCH) {
 				open = batched = 0;
@@ -293,3 +304,50 @@ dun_case_open(struct dun_store *store, const struct dun_config *cfg,
 	}
 	return dun_store_commit(store);
 }
+
+/* --- what the ledger tells the cases (ledger.h) ------------------------- */
+
+static int
+ledger_open(void *arg, struct dun_store *store, const struct dun_config *cfg,
+    int64_t *id_out, int64_t invoice_id, dun_time_t now, const char *note)
+{
+	return dun_case_open(store, cfg, id_out, invoice_id, now, note, NULL);
+}
+
+static int
+ledger_event(struct dun_store *store, const struct dun_config *cfg,
+    const struct dun_case *c, enum dun_case_event_kind kind, dun_time_t now,
+    const char *note)
+{
+	struct dun_case_event ev;
+	struct dun_case_outcome o;
+	int rc;
+
+	dun_case_event_init(&ev, kind);
+	if ((rc = dun_case_apply(store, cfg, c->id, &ev, now, 0, NULL, note,
+	    &o)) < 0)
+		return rc;
+	return o.state != c->state;
+}
+
+static int
+ledger_settled(void *arg, struct dun_store *store,
+    const struct dun_config *cfg, const struct dun_case *c, dun_time_t now,
+    const char *why)
+{
+	return ledger_event(store, cfg, c, DUN_EV_LEDGER_SETTLED, now, why);
+}
+
+static int
+ledger_reopened(void *arg, struct dun_store *store,
+    const struct dun_config *cfg, const struct dun_case *c, dun_time_t now)
+{
+	return ledger_event(store, cfg, c, DUN_EV_LEDGER_OPEN, now, NULL);
+}
+
+const struct dun_ledger_cases dun_cases_ledger = {
+	.open = ledger_open,
+	.settled = ledger_settled,
+	.reopened = ledger_reopened,
+	.arg = NULL,
+};

@@ -407,6 +407,26 @@ dun_sched_plan(struct dun_sched_item *items_out,
 	free(sent_desc);
 }
 
+void
+dun_out_batches_free(struct dun_out_batches *batches)
+{
+	size_t i, j;
+
+	if (batches == NULL)
+		return;
+	for (i = 0; i < batches->count; i++) {
+		struct dun_out_batch *b = &batches->items[i];
+		for (j = 0; j < b->ncases && b->skipped; j++)
+			free(b->skipped[j]);
+		free(b->skipped);
+		free(b->case_ids);
+		free(b->stage_index);
+		free(b->template);
+	}
+	free(batches->items);
+	memset(batches, 0, sizeof(*batches));
+}
+
 static struct dun_out_batch *
 batch_new(struct dun_out_batches *out, int64_t debtor_id,
     enum dun_out_kind kind, const char *tmpl, size_t max)

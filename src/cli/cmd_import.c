@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dunmail/cases/cases.h"
 #include "dunmail/ledger/ledger.h"
 
 int
@@ -20,10 +21,10 @@ cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	memset(&stats, 0, sizeof(stats));
 	if (payments)
-		rc = dun_ledger_import_payments(ctx->store, ctx->cfg, argv[2],
+		rc = dun_ledger_import_payments(ctx->store, ctx->cfg, &dun_cases_ledger, argv[2],
 		    ctx->now, &stats, &diags);
 	else
-		rc = dun_ledger_import_invoices(ctx->store, ctx->cfg, argv[2],
+		rc = dun_ledger_import_invoices(ctx->store, ctx->cfg, &dun_cases_ledger, argv[2],
 		    ctx->now, &stats, &diags);
 	if (rc < 0) {
 		if (diags.count) {

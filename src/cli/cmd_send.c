@@ -750,7 +750,7 @@ send_pass(struct send_run *run, struct dun_outbox_transport *tx)
 	int rc;
 
 	send_outbox_init(run, tx);
-	if ((rc = dun_cases_tick(ctx->store, ctx->cfg, ctx->now)) < 0)
+	if ((rc = dun_workflow_tick(ctx->store, ctx->cfg, ctx->now)) < 0)
 		return rc;
 	if ((rc = dun_outbox_reconcile(&run->ob, ctx->now)) == 0 &&
 	    (rc = dun_outbox_copy_pending(&run->ob, ctx->now)) == 0 &&
@@ -859,7 +859,7 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 		send_outbox_init(&run, &tx);
 		if ((rc = dun_store_begin(ctx->store)) < 0)
 			return cli_fail(rc);
-		if ((rc = dun_cases_tick(ctx->store, ctx->cfg, ctx->now)) >= 0)
+		if ((rc = dun_workflow_tick(ctx->store, ctx->cfg, ctx->now)) >= 0)
 			rc = run_due(&run);
 		dun_store_rollback(ctx->store);
 		return finish(&run, rc);

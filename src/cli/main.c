@@ -190,6 +190,32 @@ cli_store(struct cli_ctx *ctx)
 	return 0;
 }
 
+/* --list-verbs: the command table's names. */
+static void
+list_verbs(void)
+{
+	size_t i;
+
+	for (i = 0; i < cli_ncmds; i++)
+		printf("%s\n", cli_cmds[i].name);
+}
+
+/* --list-config-keys: section.key, type (integer:MIN:MAX for a number)
+ * and default, tab-separated. */
+static void
+list_config_keys(void)
+{
+	struct dun_config_key_info k;
+	size_t i;
+
+	for (i = 0; dun_config_key_at(i, &k) == 0; i++) {
+		printf("%s.%s%s\t%s", k.section, k.prefix, k.name, k.type);
+		if (strcmp(k.type, "integer") == 0)
+			printf(":%d:%d", k.min, k.max);
+		printf("\t%s\n", k.def);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -200,6 +226,11 @@ main(int argc, char **argv)
 		{ "trace", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		/* For developers, not in --help: the command table and the
+		 * config keys, one a line, which tests/man.sh holds the man
+		 * pages to. */
+		{ "list-verbs", no_argument, NULL, 'L' },
+		{ "list-config-keys", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_ctx ctx;
@@ -234,6 +265,12 @@ main(int argc, char **argv)
 			return 0;
 		case 'V':
 			printf("dunmail %s\n", DUN_VERSION);
+			return 0;
+		case 'L':
+			list_verbs();
+			return 0;
+		case 'K':
+			list_config_keys();
 			return 0;
 		default:
 			print_usage(stderr);

@@ -611,6 +611,45 @@ dun_config_key_line(const struct dun_config *cfg, const char *section,
 	return i < 0 || cfg->key_lines == NULL ? 0 : cfg->key_lines[i];
 }
 
+/* The keys above, then the [ledger] column keys, for `dunmail
+ * --list-config-keys` (the man page check). */
+size_t
+dun_config_key_count(void)
+{
+	return DUN_ARRAY_SIZE(keys) + DUN_INVOICE_NCOLS + DUN_PAYMENT_NCOLS;
+}
+
+int
+dun_config_key_at(size_t i, struct dun_config_key_info *out)
+{
+	static const char *const types[] = { "string", "path", "integer",
+		"boolean", "special" };
+
+	memset(out, 0, sizeof(*out));
+	out->prefix = "";
+	if (i < DUN_ARRAY_SIZE(keys)) {
+		out->section = keys[i].section;
+		out->name = keys[i].name;
+		out->type = types[keys[i].type];
+		out->min = keys[i].min;
+		out->max = keys[i].max;
+		out->def = keys[i].def;
+		return 0;
+	}
+	out->section = "ledger";
+	out->type = "string";
+	i -= DUN_ARRAY_SIZE(keys);
+	if (i < DUN_INVOICE_NCOLS) {
+		out->prefix = "invoice.";
+		out->name = out->def = invoice_col_keys[i];
+	} else if ((i -= DUN_INVOICE_NCOLS) < DUN_PAYMENT_NCOLS) {
+		out->prefix = "payment.";
+		out->name = out->def = payment_col_keys[i];
+	} else
+		return DUN_ENOTFOUND;
+	return 0;
+}
+
 /* Problems found once the whole file is read name the line that set the
  * key at fault, or the file as a whole when it was left to its default. */
 static void

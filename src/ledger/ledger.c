@@ -7,7 +7,6 @@
 
 #include <csv.h>
 
-#include "dunmail/cases/cases.h"
 #include "dunmail/core/address.h"
 #include "dunmail/core/common.h"
 #include "dunmail/core/json.h"
@@ -527,12 +526,10 @@ trail_invoice(struct dun_store *store, dun_time_t now, const char *kind,
  * the trail event naming the case. */
 static int
 settle_case(struct dun_store *store, const struct dun_config *cfg,
-    const struct dun_invoice *inv, dun_time_t now, const char *why,
-    struct dun_import_stats *stats)
+    const struct dun_ledger_cases *cases, const struct dun_invoice *inv,
+    dun_time_t now, const char *why, struct dun_import_stats *stats)
 {
 	struct dun_case *c = NULL;
-	struct dun_case_event ev;
-	struct dun_case_outcome o;
 	int64_t id;
 	int rc;
 
@@ -540,31 +537,28 @@ settle_case(struct dun_store *store, const struct dun_config *cfg,
 	if (rc == DUN_ENOTFOUND) {
 		if (inv->open_minor == 0)
 			return 0;
-		if ((rc = dun_case_open(store, cfg, &id, inv->id, now,
-		    "imported settled, owed now", NULL)) == 0)
+		if ((rc = cases->open(cases->arg, store, cfg, &id, inv->id, now,
+		    "imported settled, owed now")) == 0)
 			stats->cases_opened++;
 		return rc;
 	}
 	if (rc < 0)
 		return rc;
-	dun_case_event_init(&ev, DUN_EV_LEDGER_SETTLED);
 	if (inv->open_minor == 0 && dun_case_state_open(c->state)) {
-		if ((rc = dun_case_apply(store, cfg, c->id, &ev, now, 0, NULL,
-		    why, &o)) == 0 && o.state != c->state)
+		if ((rc = cases->settled(cases->arg, store, cfg, c, now,
+		    why)) == 1)
 			stats->cases_closed++;
 	} else if (inv->open_minor > 0 && !dun_case_state_open(c->state)) {
-		ev.kind = DUN_EV_LEDGER_OPEN;
-		if ((rc = dun_case_apply(store, cfg, c->id, &ev, now, 0, NULL,
-		    NULL, &o)) == 0 && o.state != c->state)
+		if ((rc = cases->reopened(cases->arg, store, cfg, c, now)) == 1)
 			stats->cases_reopened++;
 	}
 	dun_case_free(c);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 static int
 apply_invoice(struct dun_store *store, const struct dun_config *cfg,
-    struct inv_rec *rec, dun_time_t now, const char *path,
+    const struct dun_ledger_cases *cases, struct inv_rec *rec, dun_time_t now, const char *path,
     struct dun_import_stats *stats, struct dun_diags *diags)
 {
 	struct dun_invoice *old = NULL, *cur = NULL;
@@ -585,8 +579,8 @@ apply_invoice(struct dun_store *store, const struct dun_config *cfg,
 		stats->invoices_new++;
 		case_id = 0;
 		if (rec->invoice.ledger_open_minor > 0) {
-			if ((rc = dun_case_open(store, cfg, &case_id,
-			    invoice_id, now, NULL, NULL)) < 0)
+			if ((rc = cases->open(cases->arg, store, cfg,
+			    &case_id, invoice_id, now, NULL)) < 0)
 				goto done;
 			stats->cases_opened++;
 		}
@@ -620,7 +614,7 @@ apply_invoice(struct dun_store *store, const struct dun_config *cfg,
 		    debtor_id, &rec->invoice, path, rec->line)) < 0)
 			goto done;
 	}
-	rc = settle_case(store, cfg, cur, now, "the ledger shows the invoice "
+	rc = settle_case(store, cfg, cases, cur, now, "the ledger shows the invoice "
 	    "settled", stats);
 done:
 	if (rc == 0 && changed == 2)
@@ -690,7 +684,8 @@ trail_import(struct dun_store *store, dun_time_t now, const char *kind,
 
 int
 dun_ledger_import_invoices(struct dun_store *store,
-    const struct dun_config *cfg, const char *path, dun_time_t now,
+    const struct dun_config *cfg, const struct dun_ledger_cases *cases,
+    const char *path, dun_time_t now,
     struct dun_import_stats *stats, struct dun_diags *diags)
 {
 	static const int required[DUN_INVOICE_NCOLS] = {
@@ -739,7 +734,7 @@ dun_ledger_import_invoices(struct dun_store *store,
 				break;
 		if (j < i)
 			continue;
-		rc = apply_invoice(store, cfg, &recs[i], now, path, stats,
+		rc = apply_invoice(store, cfg, cases, &recs[i], now, path, stats,
 		    diags);
 	}
 	if (rc == 0 && (stats->invoices_new || stats->invoices_updated))
@@ -831,7 +826,7 @@ validate_payment_row(struct pay_rec *rec, const struct csv_row *row,
 
 static int
 apply_payment(struct dun_store *store, const struct dun_config *cfg,
-    struct pay_rec *rec, dun_time_t now, const char *path,
+    const struct dun_ledger_cases *cases, struct pay_rec *rec, dun_time_t now, const char *path,
     struct dun_import_stats *stats)
 {
 	struct dun_invoice *inv = NULL;
@@ -873,7 +868,7 @@ apply_payment(struct dun_store *store, const struct dun_config *cfg,
 	rc = dun_trail_append(store, now, "payment", &ref, b.data);
 	dun_buf_free(&b);
 	if (rc == 0)
-		rc = settle_case(store, cfg, inv, now, "a payment cleared the "
+		rc = settle_case(store, cfg, cases, inv, now, "a payment cleared the "
 		    "invoice", stats);
 	dun_case_free(c);
 	dun_invoice_free(inv);
@@ -882,7 +877,8 @@ apply_payment(struct dun_store *store, const struct dun_config *cfg,
 
 int
 dun_ledger_import_payments(struct dun_store *store,
-    const struct dun_config *cfg, const char *path, dun_time_t now,
+    const struct dun_config *cfg, const struct dun_ledger_cases *cases,
+    const char *path, dun_time_t now,
     struct dun_import_stats *stats, struct dun_diags *diags)
 {
 	static const int required[DUN_PAYMENT_NCOLS] = {
@@ -921,7 +917,7 @@ dun_ledger_import_payments(struct dun_store *store,
 	if ((rc = dun_store_begin(store)) < 0)
 		goto done;
 	for (i = 0; i < nrecs && rc == 0; i++)
-		rc = apply_payment(store, cfg, &recs[i], now, path, stats);
+		rc = apply_payment(store, cfg, cases, &recs[i], now, path, stats);
 	if (rc == 0 && stats->payments_new)
 		rc = trail_import(store, now, "import", path, stats);
 	if (rc < 0) {

@@ -1,7 +1,7 @@
 /*
  * The classifier measured end to end (parse, strip, detect, classify) on
  * the labelled reply corpus, tests/data/replies/, and on ordinary mail that
- * is not a reply to us, ../shared/corpora/mime/. Prints per-class precision
+ * is not a reply to us, tests/data/corpora/mime/. Prints per-class precision
  * and recall, the confusion matrix, promised-date, amount and invoice
  * accuracy, and the false-alarm rate; fails below the bars stated here and
  * in docs/classify.md.

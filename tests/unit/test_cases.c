@@ -663,7 +663,7 @@ test_cases__ledger_import(void **state)
 	/* INV-1 opens overdue on 20 Nov (its first event names it);
 	 * INV-2 is settled: no case. */
 	csv = test_write(f->dir, "v1.csv", v1);
-	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, csv,
+	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, &dun_cases_ledger, csv,
 	    T("2026-11-20T02:00:00Z"), &st, &diags), 0);
 	assert_int_equal(st.cases_opened, 1);
 	assert_int_equal(dun_store_case_by_invoice(f->store, &c, "INV-1"), 0);
@@ -676,7 +676,7 @@ test_cases__ledger_import(void **state)
 	dun_case_free(c);
 	/* The same file again: nothing changes, no event. */
 	events = dun_store_event_count(f->store);
-	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, csv,
+	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, &dun_cases_ledger, csv,
 	    T("2026-11-21T02:00:00Z"), &st, &diags), 0);
 	assert_int_equal(st.invoices_unchanged, 2);
 	assert_int_equal(dun_store_event_count(f->store), events);
@@ -684,7 +684,7 @@ test_cases__ledger_import(void **state)
 
 	/* INV-2 owed after all: a case opens, and its event names it. */
 	csv = test_write(f->dir, "v2.csv", v2);
-	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, csv,
+	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, &dun_cases_ledger, csv,
 	    T("2026-11-21T02:00:00Z"), &st, &diags), 0);
 	assert_int_equal(st.cases_opened, 1);
 	assert_int_equal(dun_store_case_by_invoice(f->store, &c, "INV-2"), 0);
@@ -708,7 +708,7 @@ test_cases__ledger_import(void **state)
 	dun_case_free(c);
 	pay = test_write(f->dir, "pay.csv", "invoice_number,paid_on,currency,"
 	    "amount,reference\nINV-1,2026-11-22,EUR,1000.00,T1\n");
-	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, &dun_cases_ledger, pay,
 	    T("2026-11-22T02:00:00Z"), &st, &diags), 0);
 	assert_int_equal(st.cases_closed, 1);
 	assert_int_equal(dun_store_case_by_invoice(f->store, &c, "INV-1"), 0);
@@ -727,7 +727,7 @@ test_cases__ledger_import(void **state)
 	assert_int_equal(dun_store_case_save(f->store, c), 0);
 	dun_case_free(c);
 	events = dun_store_event_count(f->store);
-	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, &dun_cases_ledger, pay,
 	    T("2026-11-23T02:00:00Z"), &st, &diags), 0);
 	assert_int_equal(dun_store_event_count(f->store), events);
 	free(pay);
@@ -735,7 +735,7 @@ test_cases__ledger_import(void **state)
 	/* A new export says 200.00 is owed: reopened where the stages put
 	 * it, escalated, nothing left to send. */
 	csv = test_write(f->dir, "v3.csv", v3);
-	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, csv,
+	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, &dun_cases_ledger, csv,
 	    T("2026-12-20T02:00:00Z"), &st, &diags), 0);
 	assert_int_equal(st.cases_reopened, 1);
 	assert_int_equal(dun_store_case_by_invoice(f->store, &c, "INV-1"), 0);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "dunmail/cases/cases.h"
 #include "dunmail/config/config.h"
 #include "dunmail/agent/inbound.h"
 #include "dunmail/ledger/ledger.h"
@@ -75,7 +76,7 @@ setup(void **state)
 	    "2026-10-03,2026-11-03,CNY,300.00,300.00,\n"
 	    "C3,Ghost Ltd,ghost@buyer.test,en,Europe/London,GB,INV-2026-0004,"
 	    "2026-10-04,2026-11-04,GBP,400.00,400.00,\n");
-	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, csv,
+	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, &dun_cases_ledger, csv,
 	    f->now, &st, &diags), 0);
 	assert_int_equal(diags.count, 0);
 	free(csv);

@@ -53,7 +53,7 @@ import(struct fixture *f, const char *name, const char *csv,
     struct dun_import_stats *st, struct dun_diags *diags)
 {
 	char *path = test_write(f->dir, name, csv);
-	int rc = dun_ledger_import_invoices(f->store, f->cfg, path, f->now, st,
+	int rc = dun_ledger_import_invoices(f->store, f->cfg, &dun_cases_ledger, path, f->now, st,
 	    diags);
 
 	free(path);
@@ -147,7 +147,7 @@ test_ledger__updates_and_payments(void **state)
 	    "invoice_number,paid_on,currency,amount,reference\n"
 	    "INV-9,2026-11-10,EUR,100.00,T1\n"
 	    "INV-9,2026-11-12,,500.00,T2\n");
-	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, &dun_cases_ledger, pay,
 	    f->now, &st, &diags), 0);
 	assert_int_equal(st.payments_new, 2);
 	assert_int_equal(st.cases_closed, 1);
@@ -155,7 +155,7 @@ test_ledger__updates_and_payments(void **state)
 	assert_int_equal(c->state, DUN_CASE_CLOSED);
 	assert_true(c->closed_at > 0);
 	dun_case_free(c);
-	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, &dun_cases_ledger, pay,
 	    f->now, &st, &diags), 0);
 	assert_int_equal(st.payments_new, 0);
 	assert_int_equal(st.payments_known, 2);
@@ -165,7 +165,7 @@ test_ledger__updates_and_payments(void **state)
 	pay = test_write(f->dir, "pay2.csv",
 	    "invoice_number,paid_on,currency,amount,reference\n"
 	    "INV-404,2026-11-10,EUR,1.00,T9\n");
-	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, &dun_cases_ledger, pay,
 	    f->now, &st, &diags), DUN_EINVAL);
 	assert_int_equal(diags.count, 1);
 	assert_int_equal(diags.items[0].line, 2);
@@ -333,7 +333,7 @@ test_ledger__decimal_comma(void **state)
 	pay = test_write(f->dir, "pay.csv",
 	    "invoice_number;paid_on;amount;reference\n"
 	    "RE-1;2026-11-10;99,50;T1\n");
-	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, pay,
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg, &dun_cases_ledger, pay,
 	    f->now, &st, &diags), 0);
 	assert_int_equal(dun_store_invoice_get(f->store, &inv, "RE-1"), 0);
 	assert_int_equal(inv->open_minor, 50);

@@ -22,7 +22,7 @@ strip_file(const char *path)
 	size_t len;
 
 	if (dun_file_read(&data, &len, path, 0) < 0)
-		fail_msg("%s: %s (the shared corpora must be present)", path,
+		fail_msg("%s: %s (tests/data/corpora must be present)", path,
 		    dun_error_last());
 	out = dun_quote_strip(data, NULL);
 	free(data);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "dunmail/cases/cases.h"
 #include "dunmail/config/config.h"
 #include "dunmail/agent/inbound.h"
 #include "dunmail/ledger/ledger.h"
@@ -72,7 +73,7 @@ setup(void **state)
 	    "2026-10-01,2026-11-01,GBP,100.00,100.00,\n"
 	    "C2,Huaxin,huaxin@buyer.test,en,Europe/London,GB,INV-2026-0002,"
 	    "2026-11-01,2026-12-10,GBP,200.00,200.00,\n");
-	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, csv,
+	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg, &dun_cases_ledger, csv,
 	    f->now, &st, &diags), 0);
 	assert_int_equal(diags.count, 0);
 	free(csv);
@@ -345,7 +346,7 @@ test_workflow__broken_promises_forwarded(void **state)
 	assert_int_equal(q_int(f, "SELECT count(*) FROM message WHERE kind = "
 	    "'forward'"), 0);
 	assert_int_equal(dun_time_parse(&later, "2026-12-01T10:00:00Z"), 0);
-	assert_true(dun_cases_tick(f->store, f->cfg, later) >= 1);
+	assert_true(dun_workflow_tick(f->store, f->cfg, later) >= 1);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
 	    "= 'broken_promises' AND resolved_at = 0"), 1);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM message WHERE kind = "
@@ -368,7 +369,7 @@ test_workflow__broken_promises_forwarded(void **state)
 	assert_int_equal(q_int(f, "SELECT count(*) FROM event e JOIN message "
 	    "m ON m.id = e.message_id WHERE e.kind = 'planned' AND m.kind = "
 	    "'forward' AND e.case_id > 0"), 1);
-	assert_int_equal(dun_cases_tick(f->store, f->cfg, later + 60), 0);
+	assert_int_equal(dun_workflow_tick(f->store, f->cfg, later + 60), 0);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM message WHERE kind = "
 	    "'forward'"), 1);
 }

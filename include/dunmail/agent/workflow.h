@@ -28,15 +28,14 @@ int dun_workflow_on_reply(struct dun_store *store,
 	const struct dun_inbound_reply *reply, void *arg);
 
 /*
- * Applies a time event (DUN_EV_TIME) to one case, as dun_case_apply()
- * does, and in the same transaction plans the forward of a case it hands
- * to a person (promises broken too often): the summary, with the last
- * promise attached as it arrived. out may be NULL.
+ * Time passing (dun_cases_tick_with): due dates, promises, holds and
+ * stages, and in the same transaction as each change the forward of a
+ * case it hands to a person (promises broken too often): the summary,
+ * with the last promise attached as it arrived. Returns the number of
+ * cases changed.
  */
-int dun_workflow_apply_time(struct dun_store *store,
-	const struct dun_config *cfg, int64_t case_id,
-	const struct dun_case_event *ev, dun_time_t now,
-	struct dun_case_outcome *out);
+int dun_workflow_tick(struct dun_store *store, const struct dun_config *cfg,
+	dun_time_t now);
 
 /*
  * Forwards, for a person, a message the outbox could not settle: kind is

@@ -10,6 +10,7 @@
 #define DUNMAIL_CASES_H
 
 #include "dunmail/core/timeutil.h"
+#include "dunmail/ledger/ledger.h"
 #include "dunmail/model/vocab.h"
 
 struct dun_store;
@@ -116,6 +117,22 @@ int dun_cases_tick(struct dun_store *store, const struct dun_config *cfg,
 	dun_time_t now);
 
 /*
+ * How a tick applies the time event to one case that it changes, inside
+ * the tick's transaction: what dun_case_apply() does, and whatever the
+ * layer above must do with it in the same transaction (the workflow plans
+ * the forward of a case it hands to a person). Returns 0 or a DUN_E*.
+ */
+typedef int (*dun_case_apply_fn)(void *arg, struct dun_store *store,
+	const struct dun_config *cfg, int64_t case_id,
+	const struct dun_case_event *ev, dun_time_t now,
+	struct dun_case_outcome *out);
+
+/* dun_cases_tick() with each change applied through apply (NULL: plain
+ * dun_case_apply). */
+int dun_cases_tick_with(struct dun_store *store, const struct dun_config *cfg,
+	dun_time_t now, dun_case_apply_fn apply, void *arg);
+
+/*
  * The case as it stands at now: the DUN_EV_TIME transition the next tick
  * would apply, written into c (state, next action, hold, promise) and not
  * into the store. For read-only commands (cases, show). Returns 1 if c
@@ -145,5 +162,11 @@ struct dun_trail_ref;
 int dun_case__set_state(struct dun_store *store, const struct dun_case *c,
 	const struct dun_case_outcome *o, const struct dun_trail_ref *ref,
 	const char *detail_json, dun_time_t now);
+
+/* What a ledger import reports, applied to the cases: an owed invoice
+ * opens its case (dun_case_open), a settled one closes it, a reopened one
+ * opens it again (DUN_EV_LEDGER_SETTLED / DUN_EV_LEDGER_OPEN through
+ * dun_case_apply). Pass it to dun_ledger_import_invoices/_payments. */
+extern const struct dun_ledger_cases dun_cases_ledger;
 
 #endif

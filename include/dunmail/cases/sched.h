@@ -30,9 +30,38 @@
 #include <stdint.h>
 
 #include "dunmail/config/config.h"
-#include "dunmail/agent/outbound.h"
 #include "dunmail/store/store.h"
 #include "dunmail/core/timeutil.h"
+
+/* What a message is for. */
+enum dun_out_kind {
+	DUN_OUT_REMINDER,        /* a policy stage */
+	DUN_OUT_PROMISE_CONFIRM,
+	DUN_OUT_PROMISE_BROKEN,
+	DUN_OUT_DISPUTE_ACK,
+	DUN_OUT_HARDSHIP_OFFER,
+	DUN_OUT_INVOICE_COPY,
+	DUN_OUT_FORWARD,         /* a reply forwarded to the people (workflow) */
+};
+
+/* One message due now: one debtor, one template, one or more cases. */
+struct dun_out_batch {
+	int64_t debtor_id;
+	enum dun_out_kind kind;
+	char *template;        /* owned; e.g. "overdue_1" */
+	int64_t *case_ids;     /* owned */
+	int *stage_index;      /* owned; per case, the stage sent, or -1 */
+	char **skipped;        /* owned; per case, stages caught up over, as
+	                        * "before_due,due_today" ("" if none) */
+	size_t ncases;
+};
+
+struct dun_out_batches {
+	struct dun_out_batch *items; /* owned */
+	size_t count;
+};
+
+void dun_out_batches_free(struct dun_out_batches *batches);
 
 /* An answer older than this is dropped, not sent late. */
 #define DUN_SCHED_ANSWER_TTL (7 * 86400)

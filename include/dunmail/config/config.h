@@ -155,6 +155,20 @@ int dun_config_load_partial(struct dun_config **out, const char *path,
  * its default. */
 int dun_config_key_line(const struct dun_config *cfg, const char *section,
 	const char *name);
+/* Every key the file may set (the [holidays] REGION keys aside), by
+ * index from 0 to dun_config_key_count() - 1, for `dunmail
+ * --list-config-keys`; DUN_ENOTFOUND past the end. The strings are
+ * static. */
+struct dun_config_key_info {
+	const char *section;
+	const char *prefix; /* "invoice." or "payment." ([ledger]), else "" */
+	const char *name;
+	const char *type;   /* string, path, integer, boolean or special */
+	int min, max;       /* for an integer */
+	const char *def;    /* the default, as it would be written */
+};
+size_t dun_config_key_count(void);
+int dun_config_key_at(size_t i, struct dun_config_key_info *out);
 /* A config of defaults only, relative to dir (for tests and init). */
 struct dun_config *dun_config_defaults(const char *dir);
 void dun_config_free(struct dun_config *cfg);
