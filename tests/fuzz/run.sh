@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the libFuzzer targets with clang and runs each for SECONDS
-# (default 300), seeded from tests/data and the shared corpora.
+# (default 300), seeded from tests/data and the corpora in tests/data/corpora.
 #   tests/fuzz/run.sh [SECONDS]
 # Findings (crash-*, leak-*, timeout-*) land in build-fuzz/findings/.
 set -eu
@@ -18,11 +18,11 @@ seeds=$build/seeds
 mkdir -p "$seeds/parse" "$seeds/quote" "$build/findings" \
     "$build/corpus/parse" "$build/corpus/quote"
 for d in "$root/tests/data/mime" "$root/tests/data/replies" \
-    "$root/../shared/corpora/mime"; do
+    "$root/tests/data/corpora/mime"; do
 	[ -d "$d" ] && find "$d" -type f -size -256k \
 	    -exec cp -f {} "$seeds/parse/" \; 2>/dev/null || true
 done
-for d in "$root/../shared/corpora/quotes" "$root/tests/data/mime"; do
+for d in "$root/tests/data/corpora/quotes" "$root/tests/data/mime"; do
 	[ -d "$d" ] && find "$d" -type f -size -256k \
 	    -exec cp -f {} "$seeds/quote/" \; 2>/dev/null || true
 done
