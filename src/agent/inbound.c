@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dunmail/core/common.h"
-#include "dunmail/mail/imap.h"
 #include "dunmail/agent/inbound.h"
+#include "dunmail/core/common.h"
 #include "dunmail/core/json.h"
 #include "dunmail/core/log.h"
+#include "dunmail/mail/imap.h"
 #include "dunmail/store/store_inbound.h"
 #include "dunmail/store/trail.h"
 #include "inbound_internal.h"
@@ -43,41 +43,6 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-dun_time_t
-inbound__now(struct dun_inbound *ib)
-{
-	return ib->opts.clock ? ib->opts.clock(ib->opts.clock_arg) :
-	    ib->opts.now;
-}
-
-int
-inbound__stopped(struct dun_inbound *ib)
-{
-	return ib->opts.stop && *ib->opts.stop;
-}
-
-/*
- * Test hook: DUNMAIL_TEST_CRASH_AT=POINT[:N] kills the process with
- * SIGKILL the Nth time (default first) it passes POINT: stored,
- * processed, moved, filed. Used by the crash tests only.
- */
-void
-inbound__crash_point(struct dun_inbound *ib, const char *point)
-{
-	size_t n;
-
-	if (ib->crash_at == NULL)
-		return;
-	n = strlen(point);
-	if (strncmp(ib->crash_at, point, n) != 0 ||
-	    (ib->crash_at[n] != '\0' && ib->crash_at[n] != ':'))
-		return;
-	if (--ib->crash_count <= 0) {
-		log_warnx("DUNMAIL_TEST_CRASH_AT: killing myself at %s", point);
-		raise(SIGKILL);
-	}
 }
 
 int

@@ -1,13 +1,16 @@
-/* Private to the inbound implementation files (src/inbound*.c): the
+/* Private to the inbound implementation files (inbound.c, inbound_process.c): the
  * handle and the few helpers both the IMAP side and processing use. */
 #ifndef DUNMAIL_INBOUND_INTERNAL_H
 #define DUNMAIL_INBOUND_INTERNAL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#include "dunmail/mail/imap.h"
 #include "dunmail/agent/inbound.h"
+#include "dunmail/core/log.h"
+#include "dunmail/mail/imap.h"
 
 /* Reminders kept parsed for the quote guard (inbound_process.c). */
 #define REMINDER_CACHE 8
@@ -33,11 +36,42 @@ struct dun_inbound {
 };
 
 /* The time for a decision: the clock handed in, or opts.now. */
-dun_time_t inbound__now(struct dun_inbound *ib);
+static inline dun_time_t
+inbound__now(struct dun_inbound *ib)
+{
+	return ib->opts.clock ? ib->opts.clock(ib->opts.clock_arg) :
+	    ib->opts.now;
+}
+
 /* Whether SIGTERM/SIGINT asked the run to stop. */
-int inbound__stopped(struct dun_inbound *ib);
-/* The DUNMAIL_TEST_CRASH_AT hook (crash tests only). */
-void inbound__crash_point(struct dun_inbound *ib, const char *point);
+static inline int
+inbound__stopped(struct dun_inbound *ib)
+{
+	return ib->opts.stop && *ib->opts.stop;
+}
+
+/*
+ * Test hook: DUNMAIL_TEST_CRASH_AT=POINT[:N] kills the process with
+ * SIGKILL the Nth time (default first) it passes POINT: stored,
+ * processed, moved, filed. Used by the crash tests only.
+ */
+static inline void
+inbound__crash_point(struct dun_inbound *ib, const char *point)
+{
+	size_t n;
+
+	if (ib->crash_at == NULL)
+		return;
+	n = strlen(point);
+	if (strncmp(ib->crash_at, point, n) != 0 ||
+	    (ib->crash_at[n] != '\0' && ib->crash_at[n] != ':'))
+		return;
+	if (--ib->crash_count <= 0) {
+		log_warnx("DUNMAIL_TEST_CRASH_AT: killing myself at %s", point);
+		raise(SIGKILL);
+	}
+}
+
 /* The first value of header name in the raw message, unfolded; NULL if
  * absent. */
 char *inbound__raw_header(const char *data, size_t len, const char *name);

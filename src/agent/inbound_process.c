@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dunmail/core/common.h"
-#include "dunmail/mail/imap.h"
 #include "dunmail/agent/inbound.h"
+#include "dunmail/core/common.h"
 #include "dunmail/core/json.h"
 #include "dunmail/core/log.h"
+#include "dunmail/mail/imap.h"
 #include "dunmail/store/store_inbound.h"
 #include "dunmail/store/trail.h"
 #include "inbound_internal.h"

@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dunmail/cases/cases.h"
-#include "dunmail/core/common.h"
-#include "dunmail/mail/compose.h"
-#include "dunmail/core/log.h"
 #include "dunmail/agent/outbound.h"
 #include "dunmail/agent/workflow.h"
-#include "dunmail/mail/render.h"
+#include "dunmail/cases/cases.h"
 #include "dunmail/cases/sched.h"
+#include "dunmail/core/common.h"
+#include "dunmail/core/log.h"
+#include "dunmail/mail/compose.h"
+#include "dunmail/mail/render.h"
 
 /* A reminder continues the debtor's thread (same token, In-Reply-To the
  * last message) if that message went within this many days. */

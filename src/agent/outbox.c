@@ -14,12 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dunmail/agent/outbox.h"
 #include "dunmail/cases/cases.h"
 #include "dunmail/core/common.h"
-#include "dunmail/mail/imap.h"
 #include "dunmail/core/json.h"
 #include "dunmail/core/log.h"
-#include "dunmail/agent/outbox.h"
+#include "dunmail/mail/imap.h"
 #include "dunmail/store/trail.h"
 
 #define REASON_CAP 300

@@ -5,20 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dunmail/agent/outbound.h"
+#include "dunmail/agent/outbox.h"
+#include "dunmail/agent/workflow.h"
 #include "dunmail/cases/cases.h"
-#include "dunmail/reply/classify.h"
+#include "dunmail/cases/sched.h"
 #include "dunmail/core/common.h"
-#include "dunmail/mail/compose.h"
 #include "dunmail/core/json.h"
 #include "dunmail/core/log.h"
 #include "dunmail/core/money.h"
-#include "dunmail/agent/outbound.h"
-#include "dunmail/agent/outbox.h"
-#include "dunmail/cases/sched.h"
+#include "dunmail/mail/compose.h"
+#include "dunmail/reply/classify.h"
 #include "dunmail/store/store_inbound.h"
 #include "dunmail/store/store_outbox.h"
 #include "dunmail/store/trail.h"
-#include "dunmail/agent/workflow.h"
 
 /* What a person may do with a case handed to them. */
 #define RESOLVE_CASE_ACTIONS "resume|close|plan [DATE]|hold-until DATE|" \

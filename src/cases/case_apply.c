@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "dunmail/cases/cases.h"
-#include "dunmail/core/common.h"
 #include "dunmail/config/config.h"
+#include "dunmail/core/common.h"
 #include "dunmail/core/json.h"
 #include "dunmail/core/log.h"
 #include "dunmail/store/store.h"

@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "dunmail/cases/cases.h"
-#include "dunmail/model/vocab.h"
 #include "dunmail/config/config.h"
 #include "dunmail/core/common.h"
 #include "dunmail/core/log.h"
+#include "dunmail/model/vocab.h"
 #include "dunmail/store/store.h"
 #include "dunmail/store/trail.h"
 

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "dunmail/cases/cases.h"
-#include "dunmail/core/common.h"
 #include "dunmail/cases/sched.h"
+#include "dunmail/core/common.h"
 
 static const char *const action_names[] = {
 	[DUN_SCHED_SEND] = "send",

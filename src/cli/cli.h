@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <sysexits.h>
 
-#include "dunmail/core/common.h"
 #include "dunmail/config/config.h"
-#include "dunmail/store/store.h"
+#include "dunmail/core/common.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/store/store.h"
 
 struct cli_cmd;
 

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dunmail/reply/classify.h"
 #include "dunmail/core/json.h"
 #include "dunmail/parse/parse.h"
+#include "dunmail/reply/classify.h"
 
 #define CLASSIFY_MAX_FILE ((32u << 20) + 1)
 

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dunmail/reply/classify.h"
 #include "dunmail/config/config.h"
 #include "dunmail/mail/render.h"
+#include "dunmail/reply/classify.h"
 
 /* Every rules file: bad patterns, classes, weights, duplicate ids. */
 static void

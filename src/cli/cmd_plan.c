@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dunmail/cases/sched.h"
 #include "dunmail/core/json.h"
 #include "dunmail/core/money.h"
-#include "dunmail/cases/sched.h"
 
 static void
 print_json(const struct dun_sched_plan *plan, size_t i)

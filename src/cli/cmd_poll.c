@@ -7,8 +7,8 @@
 
 #include "cli.h"
 #include "dunmail/agent/inbound.h"
-#include "dunmail/core/log.h"
 #include "dunmail/agent/workflow.h"
+#include "dunmail/core/log.h"
 
 static volatile sig_atomic_t poll_stop;
 

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dunmail/agent/workflow.h"
 #include "dunmail/cases/cases.h"
 #include "dunmail/core/address.h"
 #include "dunmail/store/store.h"
-#include "dunmail/agent/workflow.h"
 
 /* dismiss | assign INVOICE: a hand-off that concerns no case. */
 static int

@@ -15,9 +15,9 @@
 
 #include "cli.h"
 #include "dunmail/agent/inbound.h"
-#include "dunmail/core/log.h"
 #include "dunmail/agent/outbox.h"
 #include "dunmail/agent/workflow.h"
+#include "dunmail/core/log.h"
 
 static volatile sig_atomic_t run_stop;   /* SIGTERM, SIGINT */
 static volatile sig_atomic_t run_reload; /* SIGHUP */

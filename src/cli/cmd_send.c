@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dunmail/agent/outbound.h"
+#include "dunmail/agent/outbox.h"
+#include "dunmail/agent/workflow.h"
 #include "dunmail/cases/cases.h"
 #include "dunmail/core/json.h"
 #include "dunmail/core/log.h"
-#include "dunmail/agent/outbound.h"
-#include "dunmail/agent/outbox.h"
 #include "dunmail/store/trail.h"
-#include "dunmail/agent/workflow.h"
 
 #define STALE_AFTER (24 * 3600) /* a planned row older than this is re-planned */
 #define SEND_GROUP 16 /* messages planned per transaction, then sent */

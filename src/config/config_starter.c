@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dunmail/core/common.h"
 #include "dunmail/config/config.h"
+#include "dunmail/core/common.h"
 
 /* The store path goes after starter_head, the templates directory after
  * starter_mid. */

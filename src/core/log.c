@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "dunmail/core/log.h"
-#include "dunmail/core/timeutil.h"
 
 static const char *log_progname = "dunmail";
 static int log_syslog;
@@ -101,6 +100,15 @@ log_trace_enabled(int category)
 	return (log_trace_mask & category) != 0;
 }
 
+/* Set by timeutil when it switches TZ (log_set_before_syslog). */
+static void (*log_before_syslog)(void);
+
+void
+log_set_before_syslog(void (*fn)(void))
+{
+	log_before_syslog = fn;
+}
+
 static void
 vlog(int pri, const char *prefix, const char *fmt, va_list ap)
 {
@@ -110,7 +118,8 @@ vlog(int pri, const char *prefix, const char *fmt, va_list ap)
 	if (log_syslog) {
 		/* syslog() stamps local time: the process's, not the last
 		 * debtor's zone a computation switched to. */
-		dun_tz_reset();
+		if (log_before_syslog)
+			log_before_syslog();
 		syslog(pri, "%s%s", prefix, msg);
 		return;
 	}
@@ -126,7 +135,8 @@ vlog_errno(int pri, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_syslog) {
-		dun_tz_reset();
+		if (log_before_syslog)
+			log_before_syslog();
 		syslog(pri, "%s: %s", msg, strerror(saved));
 	} else {
 		fprintf(stderr, "%s: %s: %s\n", log_progname, msg,

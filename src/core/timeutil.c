@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "dunmail/core/common.h"
+#include "dunmail/core/log.h"
 #include "dunmail/core/timeutil.h"
 
 /* Howard Hinnant's days_from_civil / civil_from_days. */
@@ -138,6 +139,8 @@ tz_select(const char *tz)
 		}
 		tz_own_saved = 1;
 	}
+	/* The logger must undo this before syslog() stamps a time. */
+	log_set_before_syslog(dun_tz_reset);
 	snprintf(tz_current, sizeof(tz_current), "%s", tz);
 	setenv("TZ", tz, 1);
 	tzset();

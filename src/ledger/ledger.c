@@ -10,9 +10,9 @@
 #include "dunmail/core/address.h"
 #include "dunmail/core/common.h"
 #include "dunmail/core/json.h"
-#include "dunmail/ledger/ledger.h"
 #include "dunmail/core/log.h"
 #include "dunmail/core/money.h"
+#include "dunmail/ledger/ledger.h"
 #include "dunmail/store/trail.h"
 
 #define LEDGER_MAX_FILE (512u << 20)

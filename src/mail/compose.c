@@ -6,8 +6,8 @@
 #include <sys/random.h>
 
 #include "dunmail/core/common.h"
-#include "dunmail/mail/compose.h"
 #include "dunmail/core/log.h"
+#include "dunmail/mail/compose.h"
 
 #define FOLD_AT 78          /* RFC 5322's SHOULD; 998 is the MUST */
 #define ENCODED_WORD_MAX 75 /* RFC 2047 */

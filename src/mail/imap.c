@@ -17,8 +17,8 @@
 #include <libetpan/libetpan.h>
 
 #include "dunmail/core/common.h"
-#include "dunmail/mail/imap.h"
 #include "dunmail/core/log.h"
+#include "dunmail/mail/imap.h"
 #include "dunmail/mail/tls.h"
 
 /* Bytes one response may take: a fetched chunk is at most one message

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dunmail/parse/charset.h"
 #include "dunmail/core/common.h"
+#include "dunmail/parse/charset.h"
 #include "parse_internal.h"
 
 #define REPLACEMENT "\xef\xbf\xbd"

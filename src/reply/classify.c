@@ -15,11 +15,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dunmail/reply/classify.h"
 #include "dunmail/core/common.h"
-#include "dunmail/reply/dates.h"
 #include "dunmail/core/log.h"
 #include "dunmail/core/prefilter.h"
+#include "dunmail/reply/classify.h"
+#include "dunmail/reply/dates.h"
 
 #define TEXT_CAP (64u << 10)     /* the debtor's words we look at */
 #define EVIDENCE_CAP 200         /* bytes of matched text reported */

@@ -9,9 +9,9 @@
 #include <cmocka.h>
 
 #include "dunmail/cases/cases.h"
-#include "dunmail/reply/classify.h"
 #include "dunmail/config/config.h"
 #include "dunmail/ledger/ledger.h"
+#include "dunmail/reply/classify.h"
 #include "dunmail/store/store.h"
 #include "testutil.h"
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dunmail/reply/classify.h"
 #include "dunmail/core/common.h"
+#include "dunmail/reply/classify.h"
 #include "testutil.h"
 
 #define RULES_DIR TEST_DATA_DIR "/../../templates/rules"

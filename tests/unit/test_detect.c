@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 #include "dunmail/core/common.h"
-#include "dunmail/parse/parse.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/parse/parse.h"
 
 static struct dun_parsed *
 parse_path(const char *path)

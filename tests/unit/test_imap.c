@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dunmail/core/common.h"
 #include "dunmail/config/config.h"
+#include "dunmail/core/common.h"
 #include "dunmail/mail/imap.h"
 
 enum imap_mode {

@@ -10,12 +10,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "dunmail/agent/inbound.h"
 #include "dunmail/cases/cases.h"
 #include "dunmail/config/config.h"
-#include "dunmail/agent/inbound.h"
+#include "dunmail/core/timeutil.h"
 #include "dunmail/ledger/ledger.h"
 #include "dunmail/store/store.h"
-#include "dunmail/core/timeutil.h"
 #include "dunmail/store/trail.h"
 #include "store/store_internal.h"
 #include "testutil.h"

@@ -7,12 +7,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dunmail/core/address.h"
 #include "dunmail/cases/cases.h"
 #include "dunmail/config/config.h"
+#include "dunmail/core/address.h"
+#include "dunmail/core/timeutil.h"
 #include "dunmail/ledger/ledger.h"
 #include "dunmail/store/store.h"
-#include "dunmail/core/timeutil.h"
 #include "testutil.h"
 
 struct fixture {

@@ -12,12 +12,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dunmail/config/config.h"
 #include "dunmail/agent/outbox.h"
+#include "dunmail/agent/workflow.h"
+#include "dunmail/config/config.h"
 #include "dunmail/store/store.h"
 #include "dunmail/store/store_outbox.h"
 #include "dunmail/store/trail.h"
-#include "dunmail/agent/workflow.h"
 #include "testutil.h"
 
 #define NOW 1795000000 /* 2026-11-18T08:26:40Z */

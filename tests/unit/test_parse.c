@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
-#include "dunmail/parse/charset.h"
 #include "dunmail/core/common.h"
-#include "dunmail/parse/parse.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/parse/charset.h"
+#include "dunmail/parse/parse.h"
 
 static struct dun_parsed *
 parse_file(const char *name, const char *reminder)

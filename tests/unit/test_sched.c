@@ -6,12 +6,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dunmail/cases/cases.h"
-#include "dunmail/reply/classify.h"
-#include "dunmail/config/config.h"
 #include "dunmail/agent/outbound.h"
 #include "dunmail/agent/outbox.h"
+#include "dunmail/cases/cases.h"
 #include "dunmail/cases/sched.h"
+#include "dunmail/config/config.h"
+#include "dunmail/reply/classify.h"
 #include "dunmail/store/store.h"
 #include "testutil.h"
 

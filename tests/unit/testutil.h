@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dunmail/core/common.h"
 #include "dunmail/config/config.h"
+#include "dunmail/core/common.h"
 #include "dunmail/store/store.h"
 
 /* A fresh directory under $TMPDIR; caller frees the string and may

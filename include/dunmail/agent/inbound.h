@@ -22,11 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dunmail/reply/classify.h"
 #include "dunmail/config/config.h"
-#include "dunmail/parse/parse.h"
-#include "dunmail/store/store.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/parse/parse.h"
+#include "dunmail/reply/classify.h"
+#include "dunmail/store/store.h"
 
 /*
  * What processing made of one reply, handed to the reply hook inside the

@@ -17,10 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dunmail/config/config.h"
 #include "dunmail/cases/sched.h"
-#include "dunmail/store/store.h"
+#include "dunmail/config/config.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/store/store.h"
 
 /* Everything the transport needs to send and record one message. */
 struct dun_out_message {

@@ -27,12 +27,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dunmail/config/config.h"
 #include "dunmail/agent/outbound.h"
+#include "dunmail/config/config.h"
+#include "dunmail/core/timeutil.h"
 #include "dunmail/mail/smtp.h"
 #include "dunmail/store/store.h"
 #include "dunmail/store/store_outbox.h"
-#include "dunmail/core/timeutil.h"
 
 /* What the outbox sends through: function pointers, so the tests drive
  * the state machine without a network. */

@@ -11,12 +11,12 @@
 #ifndef DUNMAIL_WORKFLOW_H
 #define DUNMAIL_WORKFLOW_H
 
+#include "dunmail/agent/inbound.h"
 #include "dunmail/cases/cases.h"
 #include "dunmail/config/config.h"
-#include "dunmail/agent/inbound.h"
+#include "dunmail/core/timeutil.h"
 #include "dunmail/store/store.h"
 #include "dunmail/store/store_outbox.h"
-#include "dunmail/core/timeutil.h"
 
 /* The inbound reply hook (struct dun_inbound_opts.on_reply): applies the
  * reply to each of its cases through the state machine. A reply handed to

@@ -30,8 +30,8 @@
 #include <stdint.h>
 
 #include "dunmail/config/config.h"
-#include "dunmail/store/store.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/store/store.h"
 
 /* What a message is for. */
 enum dun_out_kind {

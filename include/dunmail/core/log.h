@@ -22,6 +22,10 @@ enum {
 void log_init(const char *progname, int use_syslog, int verbose);
 void log_set_verbose(int verbose);
 int log_get_verbose(void);
+/* Called before each syslog() call: timeutil sets it to put the process's
+ * own TZ back, since syslog stamps local time (core stays one-way: log
+ * below timeutil). */
+void log_set_before_syslog(void (*fn)(void));
 /* "smtp,imap" or "all" to a mask of TRACE_* (positive, or 0 for ""); -1
  * if a name is not a category. */
 int log_parse_trace(const char *spec);

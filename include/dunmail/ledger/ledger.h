@@ -10,8 +10,8 @@
 #define DUNMAIL_LEDGER_H
 
 #include "dunmail/config/config.h"
-#include "dunmail/store/store.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/store/store.h"
 
 /*
  * What an import tells the case layer, which gives it these: the ledger

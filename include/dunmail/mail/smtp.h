@@ -15,8 +15,8 @@
 
 #include <stddef.h>
 
-#include "dunmail/core/common.h"
 #include "dunmail/config/config.h"
+#include "dunmail/core/common.h"
 
 struct dun_smtp;
 

@@ -15,9 +15,9 @@
 #include <stdint.h>
 
 #include "dunmail/config/config.h"
-#include "dunmail/parse/parse.h"
 #include "dunmail/core/timeutil.h"
 #include "dunmail/model/vocab.h"
+#include "dunmail/parse/parse.h"
 
 struct dun_rules;
 

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dunmail/model/vocab.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/model/vocab.h"
 
 struct dun_store;
 

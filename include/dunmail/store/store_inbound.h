@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dunmail/core/timeutil.h"
 #include "dunmail/model/vocab.h"
 #include "dunmail/store/store.h"
-#include "dunmail/core/timeutil.h"
 
 /* Sync state of a watched mailbox; DUN_ENOTFOUND if never seen. */
 int dun_store_mailbox_get(struct dun_store *store, const char *name,

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dunmail/store/store.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/store/store.h"
 
 enum dun_outbox_state {
 	DUN_OUTBOX_PLANNED,   /* committed, nothing sent (or retry due) */

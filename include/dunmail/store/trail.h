@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dunmail/store/store.h"
 #include "dunmail/core/timeutil.h"
+#include "dunmail/store/store.h"
 
 /* What an event refers to; zero fields mean none. */
 struct dun_trail_ref {
