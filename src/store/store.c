@@ -109,11 +109,11 @@ static const char *const migrations[] = {
 	"  folder TEXT NOT NULL DEFAULT '',"
 	"  processed INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL,"
-	/* Outbox (src/store_outbox.c): 1 once the copy is in the IMAP Sent
+	/* Outbox (src/store/store_outbox.c): 1 once the copy is in the IMAP Sent
 	 * folder, -1 if none is wanted; the last transport error. */
 	"  sent_copy INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT NOT NULL DEFAULT '',"
-	/* Inbound (src/store_inbound.c): when the reply was filed into its
+	/* Inbound (src/store/store_inbound.c): when the reply was filed into its
 	 * folder on the server (0 = not yet); 1 if only its header was
 	 * fetched (over the size cap); 1 if the sender is a contact of the
 	 * matched debtor; how it was matched (thread, token, invoice,
@@ -194,7 +194,7 @@ static const char *const migrations[] = {
 	"  hash TEXT NOT NULL);"
 	"CREATE INDEX event_case ON event(case_id);"
 	/* The scheduler finds the answers cases asked for by kind and time
-	 * (src/store_outbound.c). */
+	 * (src/store/store_outbound.c). */
 	"CREATE INDEX event_kind_at ON event(kind, at);"
 	"CREATE TRIGGER event_no_update BEFORE UPDATE ON event"
 	"  BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;"

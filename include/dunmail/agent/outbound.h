@@ -1,7 +1,7 @@
 /*
  * The contract between the content half of outbound dunning (scheduler,
- * templates, MIME: src/sched.c, src/render.c, src/compose.c) and the
- * transport half (outbox, SMTP, `dunmail send`: src/outbox.c, src/smtp.c).
+ * templates, MIME: src/cases/sched.c, src/mail/render.c, src/mail/compose.c) and the
+ * transport half (outbox, SMTP, `dunmail send`: src/agent/outbox.c, src/mail/smtp.c).
  *
  * dun_outbound_due() says which messages are due at `now`, grouped per
  * debtor. dun_outbound_prepare() renders and composes one of them into

@@ -143,7 +143,7 @@ enum dun_out_kind dun_sched_answer_kind(const char *tmpl);
 
 /*
  * The plan of every open case (debtor_id 0) or one debtor's, loaded from
- * the store (src/outbound.c): what `dunmail plan` prints. Parallel
+ * the store (src/agent/outbound.c): what `dunmail plan` prints. Parallel
  * arrays, in case-list order (by debtor, then due date).
  */
 struct dun_sched_plan {

@@ -33,7 +33,7 @@ int dun_imap_find_message_id(struct dun_imap *imap, const char *folder,
 	const char *message_id, int *found);
 
 /*
- * Below: what `dunmail poll` (src/inbound.c) needs. A session selects one
+ * Below: what `dunmail poll` (src/agent/inbound.c) needs. A session selects one
  * mailbox at a time; every failure but a NO to one command leaves the
  * session unusable and the caller drops it (dun_imap_close) and reconnects.
  */

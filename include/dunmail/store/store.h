@@ -281,7 +281,7 @@ int dun_store_blob_foreach(struct dun_store *store,
 	int (*fn)(const char *sha256, int64_t size, void *arg), void *arg);
 
 /*
- * Outbound planning (src/store_outbound.c), for the scheduler and the
+ * Outbound planning (src/store/store_outbound.c), for the scheduler and the
  * composer.
  */
 /* Reminder send times (kinds reminder and promise_broken, sent or

@@ -1,5 +1,5 @@
 /*
- * The store's half of inbound mail (src/store_inbound.c): mailbox sync
+ * The store's half of inbound mail (src/store/store_inbound.c): mailbox sync
  * state, inbound message rows keyed by (mailbox, UIDVALIDITY, UID), their
  * processing and filing marks, classifications, and the look-ups that
  * match a reply to the message it answers.

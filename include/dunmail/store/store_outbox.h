@@ -1,5 +1,5 @@
 /*
- * The store's outbox statements (src/store_outbox.c): outbound rows of the
+ * The store's outbox statements (src/store/store_outbox.c): outbound rows of the
  * message table with their message_case and recipient rows, and hand-off
  * rows for what a person must look at. Only outbox.c calls these; the
  * state machine and its trail events live there.

@@ -81,7 +81,7 @@ int dun_trail_verify_head(struct dun_store *store,
 	struct dun_verify_report *r, int64_t seq, const char *hash);
 
 /*
- * The store's side of verify and export (src/store_event.c), kept here
+ * The store's side of verify and export (src/store/store_event.c), kept here
  * with the trail they serve.
  */
 /* An event that names a message, and what the store holds for it. */
