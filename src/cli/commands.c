@@ -88,7 +88,7 @@ const struct cli_cmd cli_cmds[] = {
 	  "quoted original, detects bounces and auto-replies, classifies it,\n"
 	  "matches it to cases (thread, case token, invoice number, sender),\n"
 	  "hands it to a person when it must, and files it into a folder per\n"
-	  "outcome under [imap] folder_root (Dunning/Promise, Dunning/Dispute,\n"
+	  "outcome under [imap] folder_root (Dunning/Promise, Dunning/Paid,\n"
 	  "Dunning/Needs attention, ...). TLS is verified before LOGIN.\n"
 	  "A run killed at any point loses nothing and processes nothing\n"
 	  "twice: the next run finishes it. Only one poller runs per store.\n\n"
@@ -155,13 +155,13 @@ const struct cli_cmd cli_cmds[] = {
 	{ "export", cmd_export, 0,
 	  "write an evidence bundle for one invoice",
 	  "dunmail export INVOICE DIR",
-	  "Writes into DIR (new or empty) every message in and out of the\n"
-	  "case as .eml, timeline.md (times, classes, matched words, SMTP\n"
-	  "replies, decisions), events.jsonl (each event with its hash\n"
-	  "fields), chain.jsonl (the links of the whole chain from the case's\n"
-	  "first event to its last, hashes only), verify.py (rechecks them\n"
-	  "without dunmail) and SHA256SUMS (check with\n"
-	  "`sha256sum -c SHA256SUMS`)." },
+	  "Writes into DIR (refused if DIR/messages exists) every message in\n"
+	  "and out of the case as .eml, timeline.md (times, classes, matched\n"
+	  "words, SMTP replies, decisions), events.jsonl (each event with its\n"
+	  "hash fields), chain.jsonl (the links of the whole chain from the\n"
+	  "case's first event to its last, hashes only), verify.py (rechecks\n"
+	  "them without dunmail), README.txt (what the bundle is and how to\n"
+	  "check it) and SHA256SUMS (check with `sha256sum -c SHA256SUMS`)." },
 	{ "run", cmd_run, 0,
 	  "run as the agent: IDLE on the mailbox, send when due",
 	  "dunmail run [--interval SECONDS] [--syslog]",
