@@ -1112,5 +1112,6 @@ dun_outbox_net_close(struct dun_outbox_transport *tx)
 	if (n->imap)
 		dun_imap_close(n->imap);
 	free(n);
-	tx->arg = NULL;
+	/* Closed all through: callers reopen when send is NULL. */
+	memset(tx, 0, sizeof(*tx));
 }

@@ -592,6 +592,26 @@ test_outbox__window(void **state)
 	assert_false(dun_outbox_in_window(p, "America/New_York", "US", t));
 }
 
+/* A closed network transport is closed all through: `run` reopens it
+ * after a reload only when send is NULL, so a send or Sent-folder call
+ * must never reach a freed connection (SIGHUP crashed run). */
+static void
+test_outbox__net_close_clears_transport(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_outbox_transport tx;
+
+	assert_int_equal(dun_outbox_net_open(&tx, f->cfg), 0);
+	assert_non_null(tx.send);
+	dun_outbox_net_close(&tx);
+	assert_null(tx.send);
+	assert_null(tx.send_group);
+	assert_null(tx.sent_append);
+	assert_null(tx.sent_find);
+	assert_null(tx.arg);
+	dun_outbox_net_close(&tx); /* twice is harmless */
+}
+
 int
 main(void)
 {
@@ -611,6 +631,8 @@ main(void)
 		cmocka_unit_test(test_outbox__backoff),
 		cmocka_unit_test_setup_teardown(test_outbox__window, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_outbox__net_close_clears_transport, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
