@@ -83,6 +83,7 @@ cmd_cases(struct cli_ctx *ctx, int argc, char **argv)
 		struct dun_invoice *inv = NULL;
 		struct dun_debtor *d = NULL;
 		char due[11], open[48], next[160], at[64], name[128];
+		char number[128];
 
 		if ((rc = dun_store_invoice_get_id(ctx->store, &inv,
 		    c->invoice_id)) < 0 || (rc = dun_store_debtor_get(
@@ -120,8 +121,11 @@ cmd_cases(struct cli_ctx *ctx, int argc, char **argv)
 				    strlen(next), " at %s", at);
 			}
 			dun_utf8_fit(name, sizeof(name), d->name, 28);
+			/* Stores imported before control characters were
+			 * refused may hold them: never raw to a terminal. */
+			dun_str_shown(number, sizeof(number), inv->number);
 			printf("%-16s %s %-10s %18s %-10s %s\n",
-			    inv->number, name, due, open,
+			    number, name, due, open,
 			    dun_case_state_name(c->state), next);
 		}
 		dun_invoice_free(inv);

@@ -54,9 +54,11 @@ print_text(const struct dun_sched_plan *plan, size_t i)
 {
 	const struct dun_sched_item *it = &plan->items[i];
 	const struct dun_debtor *d = plan->debtors[i];
-	char name[96], state[40], what[160], local[96];
+	char name[96], state[40], what[160], local[96], number[128];
 
 	dun_utf8_fit(name, sizeof(name), d->name, 24);
+	dun_str_shown(number, sizeof(number),
+	    plan->cases.items[i]->invoice_number);
 	if (it->new_state >= 0)
 		snprintf(state, sizeof(state), "%s>%s",
 		    dun_case_state_name(plan->cases.items[i]->state),
@@ -82,9 +84,8 @@ print_text(const struct dun_sched_plan *plan, size_t i)
 		snprintf(what, sizeof(what), "-");
 		break;
 	}
-	printf("%-16s %s %-18s %s\n%16s   %s\n",
-	    plan->cases.items[i]->invoice_number, name, state, what, "",
-	    it->why);
+	printf("%-16s %s %-18s %s\n%16s   %s\n", number, name, state, what,
+	    "", it->why);
 }
 
 int

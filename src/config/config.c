@@ -101,6 +101,7 @@ static const struct key keys[] = {
 	{ "ledger", "date_format", K_SPECIAL, 0, 0, 0, "YYYY-MM-DD" },
 	{ "ledger", "delimiter", K_SPECIAL, 0, 0, 0, "," },
 	{ "ledger", "decimal_separator", K_SPECIAL, 0, 0, 0, "period" },
+	{ "ledger", "pdf_dir", K_PATH, OFF(ledger.pdf_dir), 0, 0, "" },
 };
 
 static const char *invoice_col_keys[DUN_INVOICE_NCOLS] = {
@@ -879,6 +880,7 @@ dun_config_free(struct dun_config *cfg)
 		free(cfg->ledger.invoice_cols[i]);
 	for (i = 0; i < DUN_PAYMENT_NCOLS; i++)
 		free(cfg->ledger.payment_cols[i]);
+	free(cfg->ledger.pdf_dir);
 	free(cfg->key_lines);
 	free(cfg);
 }

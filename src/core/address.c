@@ -13,7 +13,9 @@ dun_email_valid(const char *addr)
 		return 0;
 	for (p = addr; *p; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (c <= 0x20 || c == 0x7f || strchr("<>()[],;:\\\"", c))
+		/* ASCII only: dunmail does not speak SMTPUTF8 (RFC 6531),
+		 * so what passes here is what send can write. */
+		if (c <= 0x20 || c >= 0x7f || strchr("<>()[],;:\\\"", c))
 			return 0;
 	}
 	if (strchr(addr, '@') != at)

@@ -371,6 +371,47 @@ cell_width(uint32_t cp)
 	return 1;
 }
 
+/* What a terminal must not be given raw: C0, DEL, C1 (ESC and CSI start
+ * escape sequences), the line and paragraph separators, and the
+ * bidirectional overrides. */
+static int
+cp_unshown(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 ||
+	    cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void
+dun_str_shown(char *out, size_t outlen, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, n, i;
+	uint32_t cp;
+
+	if (outlen == 0)
+		return;
+	while (*p) {
+		n = utf8_seq(p, strlen((const char *)p));
+		cp = n <= 1 ? p[0] : (uint32_t)(p[0] & (0xff >> (n + 1)));
+		for (i = 1; i < n; i++)
+			cp = (cp << 6) | (p[i] & 0x3f);
+		if (n == 0 || cp_unshown(cp)) {
+			if (o + 2 > outlen)
+				break;
+			out[o++] = '?';
+			p += n ? n : 1;
+			continue;
+		}
+		if (o + n + 1 > outlen)
+			break;
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+}
+
 void
 dun_utf8_fit(char *out, size_t outlen, const char *s, int width)
 {
@@ -393,7 +434,7 @@ dun_utf8_fit(char *out, size_t outlen, const char *s, int width)
 		w = cell_width(cp);
 		if (used + w > width || o + n + 1 >= outlen)
 			break;
-		if (cp < 0x20 || cp == 0x7f)
+		if (cp_unshown(cp))
 			out[o++] = ' ';
 		else {
 			memcpy(out + o, p, n);

@@ -1,8 +1,11 @@
 /* CSV ledger import through libcsv; see ledger.h and docs/ledger.md. */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csv.h>
@@ -17,10 +20,13 @@
 
 #define LEDGER_MAX_FILE (512u << 20)
 #define LEDGER_MAX_FIELDS 256
+#define LEDGER_MAX_NAME 200     /* characters of a debtor name */
+#define LEDGER_MAX_PDF (64u << 20)
 
 /* One parsed CSV record with the line it started on. */
 struct csv_row {
 	char **fields; /* owned */
+	size_t *lens;  /* owned; each field's length, NULs included */
 	size_t nfields;
 	int line;
 };
@@ -51,6 +57,10 @@ csv_field_cb(void *data, size_t len, void *arg)
 			doc->cur_newlines++;
 	doc->cur.fields = xreallocarray(doc->cur.fields, doc->cur.nfields + 1,
 	    sizeof(char *));
+	doc->cur.lens = xreallocarray(doc->cur.lens, doc->cur.nfields + 1,
+	    sizeof(size_t));
+	/* A NUL would cut the copy short: the length says it was there. */
+	doc->cur.lens[doc->cur.nfields] = data ? len : 0;
 	doc->cur.fields[doc->cur.nfields++] = xstrndup(data ? data : "", len);
 }
 
@@ -78,10 +88,12 @@ csv_doc_free(struct csv_doc *doc)
 		for (j = 0; j < doc->rows[i].nfields; j++)
 			free(doc->rows[i].fields[j]);
 		free(doc->rows[i].fields);
+		free(doc->rows[i].lens);
 	}
 	for (j = 0; j < doc->cur.nfields; j++)
 		free(doc->cur.fields[j]);
 	free(doc->cur.fields);
+	free(doc->cur.lens);
 	free(doc->rows);
 }
 
@@ -222,6 +234,86 @@ field_dup(const struct csv_row *row, const int *index, int col)
 	return r;
 }
 
+/*
+ * What no ledger field may hold: C0 controls (TAB, CR and LF too: a
+ * field is one line wherever it is shown or put in a header), DEL, C1,
+ * the Unicode line and paragraph separators, and the bidirectional
+ * overrides that make text read other than it is. Writes what was found
+ * to why and returns 1; 0 if the field is clean. The file is valid UTF-8
+ * (csv_load) but a NUL is only seen through len.
+ */
+static int
+text_refused(char *why, size_t whylen, const char *s, size_t len)
+{
+	static const char *c0[32] = {
+		"NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS",
+		"TAB", "LF, a line break", "VT", "FF", "CR, a line break",
+		"SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN",
+		"ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US",
+	};
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, chars = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned cp = p[i];
+		const char *name = NULL;
+
+		if ((p[i] & 0xc0) == 0x80)
+			continue;
+		chars++;
+		if (p[i] < 0x20)
+			name = c0[p[i]];
+		else if (p[i] == 0x7f)
+			name = "DEL";
+		else if (p[i] == 0xc2 && i + 1 < len && p[i + 1] < 0xa0)
+			cp = p[i + 1], name = "a C1 control";
+		else if (p[i] == 0xe2 && i + 2 < len && (p[i + 1] == 0x80 ||
+		    p[i + 1] == 0x81)) {
+			cp = 0x2000 | (p[i + 1] & 0x3fu) << 6 |
+			    (p[i + 2] & 0x3fu);
+			if (cp == 0x2028)
+				name = "LINE SEPARATOR";
+			else if (cp == 0x2029)
+				name = "PARAGRAPH SEPARATOR";
+			else if ((cp >= 0x202a && cp <= 0x202e) ||
+			    (cp >= 0x2066 && cp <= 0x2069))
+				name = "a bidirectional override";
+		}
+		if (name) {
+			snprintf(why, whylen, "contains a control character "
+			    "(U+%04X, %s) at character %zu; fix it in the "
+			    "ledger and export again", cp, name, chars);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Every mapped column of a row through text_refused(), named. */
+static int
+row_text_refused(const struct csv_row *row, const int *index,
+    char *const *names, size_t ncols, const char *path,
+    struct dun_diags *diags)
+{
+	char why[160];
+	size_t c;
+	int bad = 0;
+
+	for (c = 0; c < ncols; c++) {
+		size_t f;
+		if (index[c] < 0 || (size_t)index[c] >= row->nfields)
+			continue;
+		f = (size_t)index[c];
+		if (text_refused(why, sizeof(why), row->fields[f],
+		    row->lens[f])) {
+			dun_diags_add(diags, path, row->line, "%s: %s",
+			    names[c], why);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
 /* [ledger] decimal_separator; a config built by hand has none. */
 static char
 decimal_sep(const struct dun_config *cfg)
@@ -252,8 +344,18 @@ parse_ledger_date(dun_date_t *out, const char *s, enum dun_date_order order)
 	return 0;
 }
 
-/* Line breaks and tabs in a name become single spaces: a name is one
- * line wherever it is shown or put in a header. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Runs of spaces in a name become one (line breaks and tabs are refused
+ * before: text_refused). */
 static void
 collapse_space(char *s)
 {
@@ -309,17 +411,131 @@ inv_rec_clear(struct inv_rec *r)
 	free(r->invoice.source_hash);
 }
 
-static char *
-resolve_pdf(const char *csv_path, const char *pdf)
+/* 1 if the resolved path real is inside the folder dir. */
+static int
+path_inside(const char *real, const char *dir)
 {
-	const char *slash;
+	char *rdir;
+	size_t n;
+	int in;
 
+	if (dir == NULL || *dir == '\0' || (rdir = realpath(dir, NULL)) ==
+	    NULL)
+		return 0;
+	n = strlen(rdir);
+	/* The folder itself passes, to be refused as not a file. */
+	in = strncmp(real, rdir, n) == 0 && (real[n] == '/' ||
+	    real[n] == '\0' || (n == 1 && rdir[0] == '/'));
+	free(rdir);
+	return in;
+}
+
+/* A regular file's bytes, read through a descriptor that cannot hang on
+ * a FIFO or a device nor follow a last-minute symbolic link. */
+static int
+read_regular(char **out, size_t *len_out, const char *real, char *why,
+    size_t whylen)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t len = 0;
+	ssize_t got;
+	int fd;
+
+	*out = NULL;
+	fd = open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot read %s: %s", real,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "cannot read %s: %s", real,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s is not a regular file (%s)", real,
+		    S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ?
+		    "a folder" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ?
+		    "a device" : S_ISSOCK(st.st_mode) ? "a socket" : "other");
+		close(fd);
+		return -1;
+	}
+	if ((uintmax_t)st.st_size > LEDGER_MAX_PDF) {
+		snprintf(why, whylen, "%s is larger than %u MiB", real,
+		    LEDGER_MAX_PDF >> 20);
+		close(fd);
+		return -1;
+	}
+	data = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size) {
+		got = read(fd, data + len, (size_t)st.st_size - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	if (len != (size_t)st.st_size) {
+		snprintf(why, whylen, "cannot read %s: it changed or an I/O "
+		    "error occurred", real);
+		free(data);
+		return -1;
+	}
+	*out = data;
+	*len_out = len;
+	return 0;
+}
+
+/*
+ * The PDF a row names: relative to the CSV file's folder (or else to
+ * [ledger] pdf_dir), never with a ".." step, and once every symbolic link
+ * is resolved inside one of the two folders. Returns its real path, or
+ * NULL with why filled.
+ */
+static char *
+resolve_pdf(const char *csv_path, const char *pdf_dir, const char *pdf,
+    char *why, size_t whylen)
+{
+	const char *slash = strrchr(csv_path, '/'), *p;
+	char *csv_dir, *cand = NULL, *real = NULL;
+
+	for (p = pdf; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == pdf || p[-1] == '/') && (p[2] == '/' ||
+		    p[2] == '\0')) {
+			snprintf(why, whylen, "'%s' has a '..' step; name a "
+			    "file in the CSV file's folder or in [ledger] "
+			    "pdf_dir", pdf);
+			return NULL;
+		}
+	csv_dir = slash ? xasprintf("%.*s", slash == csv_path ? 1 :
+	    (int)(slash - csv_path), csv_path) : xstrdup(".");
 	if (pdf[0] == '/')
-		return xstrdup(pdf);
-	slash = strrchr(csv_path, '/');
-	if (slash == NULL)
-		return xstrdup(pdf);
-	return xasprintf("%.*s/%s", (int)(slash - csv_path), csv_path, pdf);
+		cand = xstrdup(pdf);
+	else {
+		cand = xasprintf("%s/%s", csv_dir, pdf);
+		if (access(cand, F_OK) < 0 && pdf_dir && *pdf_dir) {
+			free(cand);
+			cand = xasprintf("%s/%s", pdf_dir, pdf);
+		}
+	}
+	if ((real = realpath(cand, NULL)) == NULL)
+		snprintf(why, whylen, "cannot read %s: %s", cand,
+		    strerror(errno));
+	else if (!path_inside(real, csv_dir) && !path_inside(real, pdf_dir)) {
+		snprintf(why, whylen, "'%s' is %s, outside the CSV file's "
+		    "folder%s; PDFs must be there%s", pdf, real,
+		    pdf_dir && *pdf_dir ? " and [ledger] pdf_dir" : "",
+		    pdf_dir && *pdf_dir ? "" : " (or set [ledger] pdf_dir)");
+		free(real);
+		real = NULL;
+	}
+	free(cand);
+	free(csv_dir);
+	return real;
 }
 
 #define ROW_PROBLEM(col, ...) do {                                       \
@@ -341,6 +557,10 @@ validate_invoice_row(struct inv_rec *rec, const struct csv_row *row,
 
 	memset(rec, 0, sizeof(*rec));
 	rec->line = row->line;
+	/* Control bytes are refused before anything reads the fields. */
+	if (row_text_refused(row, index, cfg->ledger.invoice_cols,
+	    DUN_INVOICE_NCOLS, path, diags))
+		return DUN_EINVAL;
 	rec->debtor.ref = field_dup(row, index, DUN_COL_DEBTOR_REF);
 	if (*rec->debtor.ref == '\0')
 		ROW_PROBLEM(DUN_COL_DEBTOR_REF, "empty");
@@ -348,16 +568,29 @@ validate_invoice_row(struct inv_rec *rec, const struct csv_row *row,
 	collapse_space(rec->debtor.name);
 	if (*rec->debtor.name == '\0')
 		ROW_PROBLEM(DUN_COL_DEBTOR_NAME, "empty");
+	else if (utf8_chars(rec->debtor.name) > LEDGER_MAX_NAME)
+		ROW_PROBLEM(DUN_COL_DEBTOR_NAME, "%zu characters; a name is "
+		    "at most %d (it is the greeting and the To: line)",
+		    utf8_chars(rec->debtor.name), LEDGER_MAX_NAME);
 	rec->invoice.number = field_dup(row, index, DUN_COL_INVOICE_NUMBER);
 	if (*rec->invoice.number == '\0')
 		ROW_PROBLEM(DUN_COL_INVOICE_NUMBER, "empty");
-	else if (strpbrk(rec->invoice.number, "\r\n"))
-		ROW_PROBLEM(DUN_COL_INVOICE_NUMBER, "contains a line break");
 
 	text = field_dup(row, index, DUN_COL_EMAIL);
-	for (tok = strtok_r(text, ";, \n", &save); tok;
-	    tok = strtok_r(NULL, ";, \n", &save)) {
+	for (tok = strtok_r(text, ";, ", &save); tok;
+	    tok = strtok_r(NULL, ";, ", &save)) {
+		const char *b;
 		dun_str_lower(tok);
+		for (b = tok; *b && (unsigned char)*b < 0x80; b++)
+			;
+		if (*b) {
+			/* What send can write: SMTPUTF8 is not spoken. */
+			ROW_PROBLEM(DUN_COL_EMAIL, "'%s' has characters "
+			    "outside ASCII; dunmail sends to ASCII addresses "
+			    "only (write an international domain in its "
+			    "xn-- form)", tok);
+			continue;
+		}
 		if (!dun_email_valid(tok)) {
 			ROW_PROBLEM(DUN_COL_EMAIL, "'%s' is not an e-mail "
 			    "address", tok);
@@ -445,22 +678,24 @@ validate_invoice_row(struct inv_rec *rec, const struct csv_row *row,
 	rec->invoice.pdf_path = xstrdup("");
 	rec->invoice.pdf_sha256 = xstrdup("");
 	if (*text) {
-		char *pdf = resolve_pdf(path, text), *data = NULL;
+		char why[1024], *data = NULL, *pdf;
 		size_t len;
 
-		if (dun_file_read(&data, &len, pdf, 64u << 20) < 0)
-			ROW_PROBLEM(DUN_COL_PDF, "cannot read %s: %s", pdf,
-			    dun_error_last());
+		pdf = resolve_pdf(path, cfg->ledger.pdf_dir, text, why,
+		    sizeof(why));
+		if (pdf == NULL || read_regular(&data, &len, pdf, why,
+		    sizeof(why)) < 0)
+			ROW_PROBLEM(DUN_COL_PDF, "%s", why);
 		else if (len < 5 || memcmp(data, "%PDF-", 5) != 0)
 			ROW_PROBLEM(DUN_COL_PDF, "%s is not a PDF file", pdf);
 		else {
-			char *abs = realpath(pdf, NULL);
 			char sha[DUN_SHA256_HEX];
 			dun_sha256_hex(sha, data, len);
 			free(rec->invoice.pdf_path);
 			free(rec->invoice.pdf_sha256);
-			rec->invoice.pdf_path = abs ? abs : xstrdup(pdf);
+			rec->invoice.pdf_path = pdf;
 			rec->invoice.pdf_sha256 = xstrdup(sha);
+			pdf = NULL;
 		}
 		free(data);
 		free(pdf);
@@ -782,6 +1017,9 @@ validate_payment_row(struct pay_rec *rec, const struct csv_row *row,
 
 	memset(rec, 0, sizeof(*rec));
 	rec->line = row->line;
+	if (row_text_refused(row, index, cfg->ledger.payment_cols,
+	    DUN_PAYMENT_NCOLS, path, diags))
+		return DUN_EINVAL;
 	number = field_dup(row, index, DUN_PCOL_INVOICE_NUMBER);
 	rc = dun_store_invoice_get(store, &rec->invoice, number);
 	if (rc == DUN_ENOTFOUND)

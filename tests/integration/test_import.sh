@@ -63,6 +63,67 @@ check "good row after it not imported" not dm show INV-2026-9998 2>/dev/null
 dump > dump3
 check "store untouched by the bad import" cmp -s dump2 dump3
 
+# Input hygiene: a control character in any field, an address send
+# cannot write, an over-long name or a PDF that is not a regular file in
+# the CSV's folder is refused at FILE:LINE: column, and nothing is
+# imported. Under `timeout`: a FIFO named .pdf once hung the import.
+hdr="debtor_ref,debtor_name,email,language,timezone,region,invoice_number,issue_date,due_date,currency,amount,open_amount,pdf"
+row() { # NAME EMAIL NUMBER PDF
+	printf '%s\nH-1,%s,%s,en,UTC,,%s,2026-11-01,2026-11-30,GBP,1.00,1.00,%s\n' "$hdr" "$1" "$2" "$3" "$4"
+}
+refused() { # CSV NEEDLE: exits 65 within 10 s and says NEEDLE
+	local rc=0
+	timeout 10 "$dunmail" -c "$work/dunmail.conf" import invoices "$1" >/dev/null 2>"$1.err" || rc=$?
+	test "$rc" = 65 && grep -qF -- "$2" "$1.err"
+}
+row "Nul Ltd" $'a@x.test\\0.evil.test' INV-H1 "" | sed 's/\\0/\x00/' > nul.csv
+check "NUL in an address" refused nul.csv "nul.csv:2: email: contains a control character (U+0000, NUL) at character 9"
+row "Esc Ltd" a@x.test $'INV-\e[2J' "" > esc.csv
+check "ESC in an invoice number" refused esc.csv "esc.csv:2: invoice_number: contains a control character (U+001B, ESC)"
+row $'Csi\xc2\x9bLtd' a@x.test INV-H1 "" > c1.csv
+check "C1 in a name" refused c1.csv "c1.csv:2: debtor_name: contains a control character (U+009B, a C1 control)"
+row $'Line\xe2\x80\xa8Sep' a@x.test INV-H1 "" > ls.csv
+check "U+2028 in a name" refused ls.csv "ls.csv:2: debtor_name: contains a control character (U+2028, LINE SEPARATOR)"
+row $'"Two\nLines"' a@x.test INV-H1 "" > lf.csv
+check "a line break in a quoted name" refused lf.csv "lf.csv:2: debtor_name: contains a control character (U+000A, LF"
+row "Bücher GmbH" "ü@bücher.test" INV-H1 "" > idn.csv
+check "non-ASCII address refused, as send cannot write it" refused idn.csv "idn.csv:2: email: 'ü@bücher.test' has characters outside ASCII"
+row "$(printf 'Long%.0s' {1..51})" a@x.test INV-H1 "" > long.csv
+check "a 204-character name" refused long.csv "long.csv:2: debtor_name: 204 characters; a name is at most 200"
+mkdir ledger outside
+printf '%%PDF-1.4\n%% outside\n' > outside/o.pdf
+ln -s ../outside/o.pdf ledger/link.pdf
+mkfifo ledger/fifo.pdf
+row "Fifo Ltd" a@x.test INV-H1 fifo.pdf > ledger/fifo.csv
+check "a FIFO named .pdf is refused, not waited on" refused ledger/fifo.csv "ledger/fifo.csv:2: pdf: $work/ledger/fifo.pdf is not a regular file (a FIFO)"
+row "Up Ltd" a@x.test INV-H1 ../outside/o.pdf > ledger/up.csv
+check "a ../ path" refused ledger/up.csv "ledger/up.csv:2: pdf: '../outside/o.pdf' has a '..' step"
+row "Abs Ltd" a@x.test INV-H1 "$work/outside/o.pdf" > ledger/abs.csv
+check "an absolute path outside the folder" refused ledger/abs.csv "ledger/abs.csv:2: pdf: '$work/outside/o.pdf' is $work/outside/o.pdf, outside the CSV file's folder"
+row "Link Ltd" a@x.test INV-H1 link.pdf > ledger/link.csv
+check "a symbolic link out of the folder" refused ledger/link.csv "ledger/link.csv:2: pdf: 'link.pdf' is $work/outside/o.pdf, outside the CSV file's folder"
+dump > dump_hygiene
+check "store untouched by the refused imports" cmp -s dump2 dump_hygiene
+
+# [ledger] pdf_dir allows the one other folder; a store holding an ESC
+# from before these checks still prints none to the terminal.
+cat > pdfdir.conf <<CONF
+[store]
+path = $work/pdfdir.db
+[templates]
+dir = $top/templates
+[ledger]
+pdf_dir = $work/outside
+CONF
+check "pdf_dir: the link into it imports" "$dunmail" -c pdfdir.conf import invoices ledger/link.csv >/dev/null
+sqlite3 "$work/pdfdir.db" "UPDATE invoice SET number = 'INV-' || char(27) || ']0;owned' || char(7) || char(27) || '[2J'"
+"$dunmail" -c pdfdir.conf cases >cases_esc.out 2>&1
+"$dunmail" -c pdfdir.conf plan >plan_esc.out 2>&1
+check "cases prints no ESC" not grep -q $'\e' cases_esc.out
+check "cases shows it as ?" grep -qF 'INV-?]0;owned??[2J' cases_esc.out
+check "plan prints no ESC" not grep -q $'\e' plan_esc.out
+check "plan shows it as ?" grep -qF 'INV-?]0;owned??[2J' plan_esc.out
+
 # Payments close what they clear, once.
 export DUNMAIL_NOW=2026-11-26T08:00:00Z
 check "payments" dm import payments "$top/contrib/demo/payments.csv" >pay1

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 
 #include "dunmail/cases/cases.h"
 #include "dunmail/config/config.h"
@@ -74,7 +75,7 @@ test_ledger__real_csv_and_reimport(void **state)
 	    "C1,\"Acme, Corp\",\"ap@acme.test; Boss@Acme.test\",en,"
 	    "America/New_York,US,INV-1,2026-10-01,2026-11-01,USD,\"4,800.00\","
 	    "4800.00,a.pdf\n"
-	    "C2,\"Huaxin\nTrading \"\"East\"\"\",h@buyer.test,zh-CN,"
+	    "C2,\"Huaxin  Trading \"\"East\"\"\",h@buyer.test,zh-CN,"
 	    "Asia/Shanghai,CN,INV-2,2026-11-01,2026-12-01,CNY,42000,,\n"
 	    "\n"
 	    "C1,\"Acme, Corp\",\"ap@acme.test; Boss@Acme.test\",en,"
@@ -199,7 +200,50 @@ test_ledger__bad_rows_roll_back(void **state)
 		{ "C2,B,b at x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,",
 		  "email: 'b' is not an e-mail address" },
 		{ "C2,B,\"b@x.test\r\nBcc: evil@x.test\",en,UTC,,INV-B,"
-		  "2026-10-01,2026-11-01,USD,1,1,", "email: 'bcc:' is not" },
+		  "2026-10-01,2026-11-01,USD,1,1,",
+		  "email: contains a control character (U+000D, CR" },
+		/* Control characters in any field (issue 11). */
+		{ "C2,B,b@x.test,en,UTC,,INV-\x1b[2J,2026-10-01,2026-11-01,USD,"
+		  "1,1,", "invoice_number: contains a control character "
+		  "(U+001B, ESC) at character 5" },
+		{ "C2,\"Bee\nLtd\",b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,"
+		  "USD,1,1,", "debtor_name: contains a control character "
+		  "(U+000A, LF" },
+		{ "C2,\"Bee\tLtd\",b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,"
+		  "USD,1,1,", "debtor_name: contains a control character "
+		  "(U+0009, TAB)" },
+		{ "C2,Bee\x0bLtd,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,"
+		  "USD,1,1,", "debtor_name: contains a control character "
+		  "(U+000B, VT)" },
+		{ "C2,Bee\x7f,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,"
+		  "USD,1,1,", "debtor_name: contains a control character "
+		  "(U+007F, DEL)" },
+		{ "C2,B\xc3\xa9" "e\xc2\x85Ltd,b@x.test,en,UTC,,INV-B,2026-10-01,"
+		  "2026-11-01,USD,1,1,", "debtor_name: contains a control "
+		  "character (U+0085, a C1 control) at character 4" },
+		{ "C2,Bee\xe2\x80\xa8Ltd,b@x.test,en,UTC,,INV-B,2026-10-01,"
+		  "2026-11-01,USD,1,1,", "debtor_name: contains a control "
+		  "character (U+2028, LINE SEPARATOR)" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,"
+		  "x\xe2\x80\xa9.pdf", "pdf: contains a control character "
+		  "(U+2029, PARAGRAPH SEPARATOR)" },
+		{ "C2,Bee\xe2\x80\xaeLtd,b@x.test,en,UTC,,INV-B,2026-10-01,"
+		  "2026-11-01,USD,1,1,", "(U+202E, a bidirectional override)" },
+		/* One rule for addresses at import and at send. */
+		{ "C2,B,\xc3\xbc@b\xc3\xbc" "cher.test,en,UTC,,INV-B,2026-10-01,"
+		  "2026-11-01,USD,1,1,", "email: '\xc3\xbc@b\xc3\xbc" "cher.test' "
+		  "has characters outside ASCII" },
+		{ "C2,B,b@xn--bcher-kva.test,fr,UTC,,INV-B,2026-10-01,"
+		  "2026-11-01,USD,1,1,", "language: 'fr'" },
+		/* PDF paths stay in the CSV's folder. */
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,"
+		  "../a.pdf", "pdf: '../a.pdf' has a '..' step" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,"
+		  "sub/../../a.pdf", "pdf: 'sub/../../a.pdf' has a '..' step" },
+		{ "C2,B,b@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,"
+		  "/etc/passwd", "pdf: '/etc/passwd' is /etc/passwd, outside "
+		  "the CSV file's folder; PDFs must be there (or set [ledger] "
+		  "pdf_dir)" },
 		{ "C2,B,b@x.test,fr,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,",
 		  "language: 'fr' is not en or zh" },
 		{ "C2,B,b@x.test,en,Moon/Base,,INV-B,2026-10-01,2026-11-01,USD,"
@@ -262,6 +306,165 @@ test_ledger__bad_rows_roll_back(void **state)
 	}
 }
 
+/* The one problem of a file that must be refused, at FILE:LINE. */
+static void
+expect_refused(struct fixture *f, const char *name, const char *csv,
+    size_t len, int line, const char *needle)
+{
+	struct dun_import_stats st;
+	struct dun_diags diags = { 0 };
+	char *path = xasprintf("%s/%s", f->dir, name);
+	FILE *fp = fopen(path, "wb");
+	int64_t events = dun_store_event_count(f->store);
+	size_t k;
+	int found = 0;
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(csv, 1, len, fp), len);
+	fclose(fp);
+	assert_int_equal(dun_ledger_import_invoices(f->store, f->cfg,
+	    &dun_cases_ledger, path, f->now, &st, &diags), DUN_EINVAL);
+	for (k = 0; k < diags.count; k++)
+		if (diags.items[k].line == line &&
+		    !strcmp(diags.items[k].file, path) &&
+		    strstr(diags.items[k].msg, needle))
+			found = 1;
+	if (!found) {
+		dun_diags_print(&diags);
+		fail_msg("%s: expected line %d: %s", name, line, needle);
+	}
+	assert_int_equal(dun_store_event_count(f->store), events);
+	dun_diags_free(&diags);
+	free(path);
+}
+
+/* A NUL used to cut the address short (strlen); the field's length
+ * tells it was there. */
+static void
+test_ledger__nul_in_field(void **state)
+{
+	static const char csv[] = HEADER
+	    "C1,A,a@x.test\0.evil.test,en,UTC,,INV-A,2026-10-01,2026-11-01,"
+	    "USD,1,1,\n";
+	static const char quoted[] = HEADER
+	    "C1,A,a@x.test,en,UTC,,\"INV\0-A\",2026-10-01,2026-11-01,USD,1,"
+	    "1,\n";
+
+	expect_refused(*state, "nul.csv", csv, sizeof(csv) - 1, 2,
+	    "email: contains a control character (U+0000, NUL) at "
+	    "character 9");
+	expect_refused(*state, "nulq.csv", quoted, sizeof(quoted) - 1, 2,
+	    "invoice_number: contains a control character (U+0000, NUL)");
+}
+
+/* A name is at most 200 characters (not bytes); payments are checked
+ * for control characters too. */
+static void
+test_ledger__long_name_and_payments(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_import_stats st;
+	struct dun_diags diags = { 0 };
+	struct dun_buf name = DUN_BUF_INIT;
+	char *csv, *pay;
+	int i;
+
+	for (i = 0; i < 200; i++)
+		dun_buf_puts(&name, "\xe5\x90\x8d"); /* 名: 3 bytes */
+	csv = xasprintf(HEADER "C1,%s,a@x.test,en,UTC,,INV-A,2026-10-01,"
+	    "2026-11-01,USD,1,1,\n", name.data);
+	assert_int_equal(import(f, "name200.csv", csv, &st, &diags), 0);
+	free(csv);
+	dun_buf_puts(&name, "x");
+	csv = xasprintf(HEADER "C2,%s,b@x.test,en,UTC,,INV-B,2026-10-01,"
+	    "2026-11-01,USD,1,1,\n", name.data);
+	expect_refused(f, "name201.csv", csv, strlen(csv), 2,
+	    "debtor_name: 201 characters; a name is at most 200");
+	free(csv);
+	dun_buf_free(&name);
+
+	pay = test_write(f->dir, "pay.csv",
+	    "invoice_number,paid_on,amount,reference\n"
+	    "INV-A,2026-11-10,1,T1\x1b]0;owned\x07\n");
+	assert_int_equal(dun_ledger_import_payments(f->store, f->cfg,
+	    &dun_cases_ledger, pay, f->now, &st, &diags), DUN_EINVAL);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].line, 2);
+	assert_non_null(strstr(diags.items[0].msg, "reference: contains a "
+	    "control character (U+001B, ESC)"));
+	dun_diags_free(&diags);
+	free(pay);
+}
+
+/* PDFs: a FIFO must not hang the import, a device is no PDF, a symbolic
+ * link may not lead out of the folder (but may stay inside it), and
+ * [ledger] pdf_dir is the one other folder allowed. */
+static void
+test_ledger__pdf_paths(void **state)
+{
+	struct fixture *f = *state;
+	struct dun_import_stats st;
+	struct dun_diags diags = { 0 };
+	struct dun_invoice *inv = NULL;
+	char *other = test_tmpdir(), *outside, *link, *fifo, *csv, *real;
+
+	outside = test_write(other, "out.pdf", "%PDF-1.4\n% outside\n");
+	link = xasprintf("%s/link.pdf", f->dir);
+	assert_int_equal(symlink(outside, link), 0);
+	fifo = xasprintf("%s/fifo.pdf", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	free(link);
+	link = xasprintf("%s/inside.pdf", f->dir);
+	assert_int_equal(symlink("a.pdf", link), 0);
+
+#define ROW(pdf) HEADER "C1,A,a@x.test,en,UTC,,INV-A,2026-10-01," \
+	"2026-11-01,USD,1,1," pdf "\n"
+	expect_refused(f, "fifo.csv", ROW("fifo.pdf"), strlen(ROW("fifo.pdf")),
+	    2, "fifo.pdf is not a regular file (a FIFO)");
+	expect_refused(f, "link.csv", ROW("link.pdf"), strlen(ROW("link.pdf")),
+	    2, "outside the CSV file's folder");
+	csv = xasprintf(ROW("%s"), outside);
+	expect_refused(f, "abs.csv", csv, strlen(csv), 2, "outside the CSV "
+	    "file's folder");
+	free(csv);
+	csv = xasprintf(ROW("%s"), "/dev/null");
+	expect_refused(f, "dev.csv", csv, strlen(csv), 2, "outside the CSV "
+	    "file's folder");
+	free(csv);
+	expect_refused(f, "dir.csv", ROW("."), strlen(ROW(".")), 2,
+	    "is not a regular file (a folder)");
+
+	/* A link that stays inside is followed, and the real path kept. */
+	assert_int_equal(import(f, "in.csv", ROW("inside.pdf"), &st, &diags),
+	    0);
+	assert_int_equal(dun_store_invoice_get(f->store, &inv, "INV-A"), 0);
+	real = xasprintf("%s/a.pdf", f->dir);
+	assert_non_null(strstr(inv->pdf_path, "/a.pdf"));
+	dun_invoice_free(inv);
+	free(real);
+
+	/* With pdf_dir, the other folder's file is found by name and by its
+	 * absolute path; the symbolic link into it is then allowed. */
+	free(f->cfg->ledger.pdf_dir);
+	f->cfg->ledger.pdf_dir = xstrdup(other);
+	assert_int_equal(import(f, "pdfdir.csv", HEADER
+	    "C1,A,a@x.test,en,UTC,,INV-B,2026-10-01,2026-11-01,USD,1,1,"
+	    "out.pdf\n"
+	    "C1,A,a@x.test,en,UTC,,INV-C,2026-10-01,2026-11-01,USD,1,1,"
+	    "link.pdf\n", &st, &diags), 0);
+	assert_int_equal(diags.count, 0);
+	assert_int_equal(dun_store_invoice_get(f->store, &inv, "INV-C"), 0);
+	assert_non_null(strstr(inv->pdf_path, "/out.pdf"));
+	dun_invoice_free(inv);
+#undef ROW
+	unlink(fifo);
+	free(fifo);
+	free(link);
+	free(outside);
+	test_rmtree(other);
+	free(other);
+}
+
 static void
 test_ledger__email_local_part(void **state)
 {
@@ -278,6 +481,9 @@ test_ledger__email_local_part(void **state)
 		{ "a@.buyer.test", 0 },
 		{ "@buyer.test", 0 },
 		{ "a@buyer", 0 },
+		{ "\xc3\xbc@b\xc3\xbc" "cher.test", 0 }, /* no SMTPUTF8 */
+		{ "a@b\xc3\xbc" "cher.test", 0 },
+		{ "a@xn--bcher-kva.test", 1 },
 	};
 	size_t i;
 
@@ -396,6 +602,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger__empty_file,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger__decimal_comma,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger__nul_in_field,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ledger__long_name_and_payments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger__pdf_paths,
 		    setup, teardown),
 	};
 

@@ -85,6 +85,7 @@ struct dun_ledger_map {
 	enum dun_date_order date_order;
 	char delimiter;
 	char decimal_sep;   /* '.' (1,234.56) or ',' (1.234,56) */
+	char *pdf_dir;      /* owned; "" or a folder PDFs may also be in */
 };
 
 struct dun_config {

@@ -92,6 +92,10 @@ char *dun_utf8_sanitize(const char *s, size_t len, size_t *len_out);
 /* Fits s into a terminal column of `width` cells: cut at a character
  * boundary (East Asian wide characters take two cells), then padded. */
 void dun_utf8_fit(char *out, size_t outlen, const char *s, int width);
+/* s as a terminal may be given it: each control character (C0, DEL, C1,
+ * U+2028/2029, bidirectional overrides) and invalid byte made '?', cut at
+ * a character boundary to fit outlen. */
+void dun_str_shown(char *out, size_t outlen, const char *s);
 /* JSON string body escaping (no quotes added). */
 int dun_json_escape(struct dun_buf *out, const char *s);
 /* Read a whole file, refusing files larger than cap (0 = 64 MiB). */
