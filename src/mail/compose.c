@@ -265,13 +265,54 @@ addr_ok(const char *a)
 	return 1;
 }
 
+/* A display name as a quoted-string, folded at its spaces (FWS inside a
+ * quoted-string, RFC 5322 3.2.4) so no line passes FOLD_AT. Its words
+ * are short: needs_encoding() sends longer ones to encode_words(). */
+static void
+put_quoted_folded(struct dun_buf *out, const char *s, size_t *col)
+{
+	const char *p = s;
+	size_t n, w, i;
+	int first = 1;
+
+	dun_buf_puts(out, "\"");
+	(*col)++;
+	for (;;) {
+		n = strcspn(p, " ");
+		for (i = 0, w = n; i < n; i++)
+			w += p[i] == '"' || p[i] == '\\';
+		if (!first) {
+			/* Room for the word and the closing quote. */
+			if (*col + 1 + w + 1 > FOLD_AT) {
+				dun_buf_puts(out, "\r\n ");
+				*col = 1;
+			} else {
+				dun_buf_puts(out, " ");
+				(*col)++;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			if (p[i] == '"' || p[i] == '\\')
+				dun_buf_puts(out, "\\");
+			dun_buf_add(out, p + i, 1);
+		}
+		*col += w;
+		first = 0;
+		p += n;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	dun_buf_puts(out, "\"");
+	(*col)++;
+}
+
 int
 dun_compose_address(struct dun_buf *out, const char *name,
     const char *display, const char *const *addrs, size_t naddrs)
 {
 	char *d = header_clean(display);
-	size_t i, col;
-	const char *p;
+	size_t i, col, alen;
 
 	for (i = 0; i < naddrs; i++)
 		if (!addr_ok(addrs[i])) {
@@ -286,20 +327,22 @@ dun_compose_address(struct dun_buf *out, const char *name,
 			dun_buf_puts(out, ",\r\n ");
 			col = 1;
 		}
-		if (*d && needs_encoding(d)) {
+		/* A long name folds like any header (a 1,707-character
+		 * name once made one 1,707-octet line; RFC 5322 allows 998). */
+		if (*d && needs_encoding(d))
 			encode_words(out, d, &col);
-			dun_buf_puts(out, " ");
+		else if (*d)
+			put_quoted_folded(out, d, &col);
+		alen = strlen(addrs[i]) + 2;
+		if (*d && col + 1 + alen > FOLD_AT) {
+			dun_buf_puts(out, "\r\n ");
+			col = 1;
 		} else if (*d) {
-			dun_buf_puts(out, "\"");
-			for (p = d; *p; p++) {
-				if (*p == '"' || *p == '\\')
-					dun_buf_puts(out, "\\");
-				dun_buf_add(out, p, 1);
-			}
-			dun_buf_puts(out, "\" ");
+			dun_buf_puts(out, " ");
+			col++;
 		}
 		dun_buf_printf(out, "<%s>", addrs[i]);
-		col += strlen(addrs[i]) + 2;
+		col += alen;
 	}
 	dun_buf_puts(out, "\r\n");
 	free(d);

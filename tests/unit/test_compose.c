@@ -449,6 +449,58 @@ test_compose__no_header_injection(void **state)
 	}
 }
 
+/* A long display name, ASCII or not, is folded: no line over 78, the
+ * name whole once unfolded (a 1,707-character name once made a To: line
+ * of 1,707 octets). */
+static void
+test_compose__long_display_name(void **state)
+{
+	static const char *const words[] = {
+		"Acme Widget \"Trading\" Company \\ Holdings ",
+		"深圳龙腾电子有限公司 Shenzhen ",
+		"Überseehandel Aktiengesellschaft ",
+	};
+	struct dun_buf name = DUN_BUF_INIT, want = DUN_BUF_INIT;
+	char *msg, *v, *dec, *q;
+	size_t len, i, k;
+
+	(void)state;
+	for (i = 0; i < DUN_ARRAY_SIZE(words); i++) {
+		dun_buf_puts(&name, "");
+		name.len = 0;
+		while (name.len < 1707)
+			dun_buf_puts(&name, words[i]);
+		name.data[name.len - 1] = 'x';
+		compose_sample(&msg, &len, "Reminder", name.data, "x\n", NULL,
+		    0);
+		check_lines(msg, len, 78);
+		v = header_get(msg, "To");
+		dec = decode_2047(v);
+		want.len = 0;
+		for (k = 0; k < 2; k++) {
+			if (i == 0) {
+				/* ASCII stays a quoted-string, escapes and all. */
+				dun_buf_puts(&want, "\"");
+				for (q = name.data; *q; q++) {
+					if (*q == '"' || *q == '\\')
+						dun_buf_puts(&want, "\\");
+					dun_buf_add(&want, q, 1);
+				}
+				dun_buf_puts(&want, "\"");
+			} else
+				dun_buf_puts(&want, name.data);
+			dun_buf_puts(&want, k ? " <ap@buyer.test>" :
+			    " <huaxin@buyer.test>, ");
+		}
+		assert_string_equal(dec, want.data);
+		free(dec);
+		free(v);
+		free(msg);
+	}
+	dun_buf_free(&name);
+	dun_buf_free(&want);
+}
+
 static void
 test_compose__bad_address(void **state)
 {
@@ -560,6 +612,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compose__structure_and_round_trip),
 		cmocka_unit_test(test_compose__no_header_injection),
+		cmocka_unit_test(test_compose__long_display_name),
 		cmocka_unit_test(test_compose__bad_address),
 		cmocka_unit_test(test_compose__qp_table),
 		cmocka_unit_test(test_compose__base64_and_random),
