@@ -120,7 +120,7 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct dun_outbox_transport tx;
 	struct dun_inbound_opts iopts;
 	struct dun_inbound *ib = NULL;
-	int ch, rc, lock_fd = -1, interval = 300;
+	int ch, rc, failed = 0, lock_fd = -1, interval = 300;
 	unsigned wait;
 
 	while ((ch = getopt_long(argc, argv, "si:", opts, NULL)) != -1) {
@@ -205,7 +205,11 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 			iopts.poll_interval_s = 60;
 			if ((rc = dun_inbound_new(&ib, ctx->store, ctx->cfg,
 			    &iopts)) < 0) {
+				/* Another poller holds the store, or the rules
+				 * do not load: say so with a failing status, so
+				 * systemd's Restart=on-failure tries again. */
 				log_warnx("inbound: %s", dun_error_last());
+				failed = rc;
 				break;
 			}
 		}
@@ -230,5 +234,5 @@ cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	dun_inbound_free(ib);
 	dun_outbox_net_close(&tx);
 	close(lock_fd);
-	return 0;
+	return failed < 0 ? cli_exit_code(failed) : 0;
 }

@@ -110,5 +110,16 @@ check "SIGTERM: exit 0" test "$rc" = 0
 check "trail verifies" dd verify >/dev/null
 [ "$failed" -eq 0 ] || sed 's/^/    run.log: /' "$due/run.log" >&2
 
+# --- run that cannot read mail fails, so systemd restarts it ------------
+# Another process holds the store's poll lock: run sends its pass, then
+# cannot start reading mail and must exit non-zero (it exited 0 before).
+exec 9>"$due/d.db.poll.lock"
+flock -n 9
+rc=0
+timeout 60 "$dunmail" -c "$due/d.conf" run --interval 5 > "$due/run2.log" 2>&1 || rc=$?
+exec 9>&-
+check "run exits non-zero when another poller holds the store (rc $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+check "... and says why" grep -q "inbound:" "$due/run2.log"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
