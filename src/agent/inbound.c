@@ -76,6 +76,11 @@ dun_inbound_new(struct dun_inbound **out, struct dun_store *store,
 		return rc;
 	}
 	dun_diags_free(&diags);
+	if (ib->opts.no_poll_lock) {
+		/* deliver: it files nothing, so it may run beside a poller. */
+		ib->lock_fd = -1;
+		goto locked;
+	}
 	/* One poller per store: two would both file the same messages. */
 	lock = xasprintf("%s.poll.lock", dun_store_path(store));
 	ib->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -93,6 +98,7 @@ dun_inbound_new(struct dun_inbound **out, struct dun_store *store,
 		return rc;
 	}
 	free(lock);
+locked:
 	if ((crash = getenv("DUNMAIL_TEST_CRASH_AT")) && *crash) {
 		const char *colon = strchr(crash, ':');
 		ib->crash_at = crash;
@@ -112,7 +118,8 @@ dun_inbound_free(struct dun_inbound *ib)
 		return;
 	dun_imap_close(ib->imap);
 	dun_rules_free(ib->rules);
-	close(ib->lock_fd); /* releases the lock */
+	if (ib->lock_fd >= 0)
+		close(ib->lock_fd); /* releases the lock */
 	for (i = 0; i < REMINDER_CACHE; i++)
 		free(ib->cache[i].text);
 	free(ib);
@@ -200,6 +207,69 @@ dun_inbound_store_raw(struct dun_inbound *ib, int64_t *id_out,
 
 	return store_raw(ib, id_out, &inserted, mailbox, uidvalidity, uid,
 	    data, len, (int64_t)len, 0);
+}
+
+/*
+ * A message handed over by `dunmail deliver`: stored like a fetched one
+ * under DUN_INBOUND_DELIVER_MAILBOX, UIDVALIDITY 1 and the next UID of
+ * that mailbox's row (the same transaction takes the number and stores
+ * the message), unless the same bytes are stored there already; then it
+ * is processed, if no earlier delivery got that far.
+ */
+int
+dun_inbound_deliver(struct dun_inbound *ib, int64_t *id_out, int *duplicate,
+    const char *data, size_t len, int64_t size, int truncated,
+    struct dun_inbound_stats *st)
+{
+	const char *mb = DUN_INBOUND_DELIVER_MAILBOX;
+	struct dun_inmsg row;
+	uint32_t uidvalidity, last;
+	char sha[65];
+	int64_t id = 0;
+	int rc, inserted = 0;
+
+	*id_out = 0;
+	*duplicate = 0;
+	if ((rc = dun_store_begin(ib->store)) < 0)
+		return rc;
+	if ((rc = dun_trail_put_blob(ib->store, sha, data, len,
+	    inbound__now(ib))) < 0)
+		goto fail;
+	rc = dun_store_inmsg_find_copy(ib->store, &id, mb, sha, NULL);
+	if (rc == 0)
+		*duplicate = 1;
+	else if (rc == DUN_ENOTFOUND) {
+		rc = dun_store_mailbox_get(ib->store, mb, &uidvalidity, &last);
+		if (rc == DUN_ENOTFOUND)
+			rc = 0, last = 0;
+		if (rc == 0 && last == UINT32_MAX)
+			rc = dun_error_set(DUN_ESTORE, "%s: no UID left", mb);
+		if (rc == 0)
+			rc = store_raw(ib, &id, &inserted, mb, 1, last + 1,
+			    data, len, size, truncated);
+		if (rc == 0)
+			rc = dun_store_mailbox_set(ib->store, mb, 1, last + 1,
+			    inbound__now(ib));
+	}
+	if (rc < 0)
+		goto fail;
+	if ((rc = dun_store_commit(ib->store)) < 0)
+		return rc;
+	*id_out = id;
+	if (st) {
+		st->stored += inserted;
+		st->duplicates += *duplicate;
+		st->oversized += inserted && truncated;
+	}
+	if ((rc = dun_store_inmsg_get(ib->store, &row, id)) < 0)
+		return rc;
+	if (!row.processed)
+		rc = dun_inbound_process(ib, id, st);
+	dun_inmsg_clear(&row);
+	return rc;
+fail:
+	dun_store_rollback(ib->store);
+	return rc;
 }
 
 /* --- filing ------------------------------------------------------------ */
@@ -342,6 +412,60 @@ file_leftover(struct dun_inbound *ib, struct dun_inmsg *row,
 		return rc;
 	}
 	return file_rows(ib, row, 1, st);
+}
+
+/*
+ * Messages `dunmail deliver` stored: processed if a delivery stopped
+ * before that (no server needed), then, with a session, appended to
+ * their folder, since they never were in the mailbox. One already there
+ * (by Message-ID: a crash after the APPEND) is only recorded.
+ */
+static int
+file_delivered(struct dun_inbound *ib, struct dun_inbound_stats *st)
+{
+	struct dun_inmsg_list list;
+	size_t i;
+	int rc;
+
+	if ((rc = dun_store_inmsg_unfiled(ib->store,
+	    DUN_INBOUND_DELIVER_MAILBOX, &list)) < 0)
+		return rc;
+	for (i = 0; i < list.count && rc == 0 && !inbound__stopped(ib); i++) {
+		struct dun_inmsg *row = &list.items[i];
+		char *data = NULL, *folder;
+		size_t len;
+		int found = 0;
+
+		if (!row->processed) {
+			if ((rc = dun_inbound_process(ib, row->id, st)) < 0)
+				break;
+			dun_inmsg_clear(row);
+			if ((rc = dun_store_inmsg_get(ib->store, row,
+			    list.items[i].id)) < 0 || !row->processed)
+				break;
+		}
+		if (ib->imap == NULL || *row->folder == '\0')
+			continue;
+		folder = server_folder(ib, row->folder);
+		if (*row->message_id)
+			rc = dun_imap_find_message_id(ib->imap, folder,
+			    row->message_id, &found);
+		if (rc == 0 && !found &&
+		    (rc = dun_trail_get_blob(ib->store, &data, &len,
+		    row->sha256)) == 0)
+			rc = dun_imap_append(ib->imap, folder, data, len);
+		free(data);
+		free(folder);
+		if (rc == 0)
+			rc = mark_filed(ib, row, row->folder, found ? "delivered "
+			    "by dunmail deliver; already in the folder" :
+			    "delivered by dunmail deliver; appended to the "
+			    "folder");
+		if (rc == 0 && st)
+			st->filed++;
+	}
+	dun_inmsg_list_free(&list);
+	return rc;
 }
 
 /* --- sync --------------------------------------------------------------- */
@@ -630,6 +754,8 @@ sync_pass(struct dun_inbound *ib, uint32_t uidnext,
 
 	if ((rc = finish_leftovers(ib, mailbox, st)) < 0)
 		return rc;
+	if ((rc = file_delivered(ib, st)) < 0)
+		return rc;
 	if ((rc = sync_new(ib, mailbox, uidnext, st)) < 0)
 		return rc;
 	if (ib->rescan && !inbound__stopped(ib))
@@ -645,7 +771,8 @@ dun_inbound_poll(struct dun_inbound *ib, struct dun_inbound_stats *st)
 
 	/* Processing needs no server: finish what was stored even if the
 	 * server is down. */
-	if ((rc = finish_leftovers(ib, ib->cfg->imap_mailbox, st)) < 0)
+	if ((rc = finish_leftovers(ib, ib->cfg->imap_mailbox, st)) < 0 ||
+	    (rc = file_delivered(ib, st)) < 0)
 		return rc;
 	if ((rc = session_open(ib, &uidnext, st)) == 0)
 		rc = sync_pass(ib, uidnext, st);

@@ -15,6 +15,8 @@
 #include "dunmail/core/json.h"
 #include "dunmail/core/log.h"
 #include "dunmail/mail/imap.h"
+#include "dunmail/parse/authres.h"
+#include "dunmail/reply/trust.h"
 #include "dunmail/store/store_inbound.h"
 #include "dunmail/store/trail.h"
 #include "inbound_internal.h"
@@ -469,6 +471,9 @@ struct proc {
 	struct match m;
 	struct dun_debtor *debtor;       /* owned */
 	int sender_contact;
+	int auth_configured;             /* [inbound] authserv_id is set */
+	struct dun_auth_check auth;      /* the receiving server's verdict */
+	struct dun_trust trust;          /* may it change a case by itself */
 	int needs_attention;
 	const char *why_attention;       /* hand-off reason if any */
 	char *folder;                    /* owned */
@@ -543,6 +548,32 @@ handle_bounce(struct dun_inbound *ib, struct proc *pr,
 		dun_buf_free(&d);
 	}
 	return rc;
+}
+
+/*
+ * Who may steer a case, decided once for the reply: the sender among the
+ * matched debtor's contacts and, where [inbound] authserv_id is set, the
+ * receiving server's topmost Authentication-Results of that id saying it
+ * is authenticated. The workflow and the cases act on pr->trust only.
+ */
+static void
+decide_trust(struct dun_inbound *ib, struct proc *pr, const char *data,
+    size_t len)
+{
+	struct dun_trust_in in;
+	const char *authserv = ib->cfg->inbound_authserv_id;
+
+	memset(&in, 0, sizeof(in));
+	pr->auth_configured = authserv != NULL && *authserv != '\0';
+	if (pr->auth_configured) {
+		dun_authres_check(&pr->auth, data, len, authserv, pr->p ?
+		    pr->p->from_addr : NULL);
+		in.auth = &pr->auth;
+	}
+	in.sender_contact = pr->sender_contact;
+	in.auth_configured = pr->auth_configured;
+	in.bounce = pr->cls.cls == DUN_CLASS_BOUNCE;
+	dun_trust_decide(&pr->trust, &in);
 }
 
 /* Parse, detect, classify, match: no writes except the bounce marks. */
@@ -684,6 +715,7 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	    pr->p ? pr->p->from_addr : NULL, &pr->debtor);
 	if (pr->cls.cls == DUN_CLASS_BOUNCE)
 		pr->sender_contact = 0; /* the MTA wrote it, not the debtor */
+	decide_trust(ib, pr, data, len);
 
 	/* Who must look, and where it goes. */
 	if (pr->error) {
@@ -693,6 +725,9 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	} else if (pr->m.debtor_id == 0) {
 		pr->needs_attention = 1;
 		pr->why_attention = "unmatched";
+	} else if (!pr->trust.trusted) {
+		/* Whatever it says, a person decides (docs/workflow.md). */
+		pr->why_attention = "unverified_sender";
 	} else switch (pr->cls.cls) {
 	case DUN_CLASS_UNKNOWN:
 		pr->needs_attention = 1;
@@ -766,6 +801,20 @@ classified_detail(const struct proc *pr)
 	dun_json_str(&d, "from", pr->p && pr->p->from_addr ?
 	    pr->p->from_addr : "");
 	dun_json_bool(&d, "sender_is_contact", pr->sender_contact);
+	dun_json_bool(&d, "trusted", pr->trust.trusted);
+	dun_json_str(&d, "trust", pr->trust.why);
+	if (pr->auth_configured) {
+		/* The verdict and the header it came from, as read. */
+		struct dun_buf a = DUN_BUF_INIT;
+		dun_json_open(&a);
+		dun_json_bool(&a, "found", pr->auth.found);
+		dun_json_bool(&a, "authenticated", pr->auth.authenticated);
+		dun_json_str(&a, "verdict", pr->auth.verdict);
+		dun_json_str(&a, "header", pr->auth.header);
+		dun_json_close(&a);
+		dun_json_raw(&d, "auth", a.data);
+		dun_buf_free(&a);
+	}
 	if (pr->p && pr->p->return_date != DUN_DATE_NONE &&
 	    pr->cls.cls == DUN_CLASS_AUTO_REPLY) {
 		dun_date_format(date, pr->p->return_date);
@@ -887,7 +936,7 @@ record(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 		dun_json_str(&d, "from", pr->p && pr->p->from_addr ?
 		    pr->p->from_addr : "");
 		dun_json_str(&d, "note", "sender is not a contact of the "
-		    "debtor: this reply never closes a case by itself");
+		    "debtor: this reply changes no case by itself");
 		dun_json_close(&d);
 		ref.case_id = 0;
 		rc = dun_trail_append(ib->store, now, "sender_not_contact",
@@ -932,6 +981,9 @@ record(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	reply.ncases = pr->m.ncases;
 	reply.match_method = pr->m.method;
 	reply.sender_contact = pr->sender_contact;
+	reply.trusted = pr->trust.trusted;
+	reply.trust_why = pr->trust.why;
+	reply.auth_verdict = pr->auth_configured ? pr->auth.verdict : NULL;
 	reply.named_invoices = pr->m.named;
 	reply.handed_off = handed;
 	reply.folder = pr->folder;
@@ -1123,7 +1175,7 @@ process_row(struct dun_inbound *ib, int64_t message_row,
 		goto cleanup;
 	log_debug("message %lld (uid %u): %s, %s%s, %zu case%s, -> %s",
 	    (long long)row.id, row.uid, dun_class_name(pr.cls.cls),
-	    pr.m.method, pr.sender_contact ? "" : " (sender not a contact)",
+	    pr.m.method, pr.trust.trusted ? "" : " (sender not trusted)",
 	    pr.m.ncases, pr.m.ncases == 1 ? "" : "s", pr.folder);
 	if (st)
 		st->processed++;

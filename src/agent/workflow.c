@@ -97,6 +97,11 @@ forward_summary(struct dun_buf *b, struct dun_store *store,
 	    "" : " (NOT a contact of this debtor)");
 	if (p && p->subject)
 		dun_buf_printf(b, "Subject:    %s\n", p->subject);
+	if (d && !reply->trusted && reply->trust_why)
+		dun_buf_printf(b, "Trust:      NOT verified: %s; the reply "
+		    "changed nothing\n", reply->trust_why);
+	if (reply->auth_verdict && *reply->auth_verdict)
+		dun_buf_printf(b, "Auth:       %s\n", reply->auth_verdict);
 	if (reply->ncases == 0)
 		dun_buf_printf(b, "Invoices:   none matched\n");
 	summary_invoices(b, store, reply->case_ids, reply->ncases);
@@ -601,11 +606,12 @@ dun_workflow_on_reply(struct dun_store *store, const struct dun_config *cfg,
 	ev.promised_minor = cls->amount_minor;
 	ev.return_date = p ? p->return_date : DUN_DATE_NONE;
 	ev.bounce_hard = p ? p->bounce_hard : 0;
-	ev.known_contact = reply->sender_contact;
+	/* Decided once, in inbound (reply/trust.h); the case acts on it. */
+	ev.trusted = reply->trusted;
+	ev.untrusted_why = reply->trust_why;
 	ev.handed_off = reply->handed_off;
 	if (cls->cls == DUN_CLASS_BOUNCE) {
 		/* The address that failed, not the MTA that said so. */
-		ev.known_contact = 1;
 		if (p && p->nbounce_rcpts)
 			contact = p->bounce_rcpts[0].recipient;
 	} else if (p)
@@ -624,7 +630,7 @@ dun_workflow_on_reply(struct dun_store *store, const struct dun_config *cfg,
 	/* An out-of-office is about the person, not the invoice it answers:
 	 * every open case of the debtor waits for the return date, or the
 	 * debtor's other invoices would still be reminded while away. */
-	if (cls->cls == DUN_CLASS_AUTO_REPLY && reply->sender_contact &&
+	if (cls->cls == DUN_CLASS_AUTO_REPLY && reply->trusted &&
 	    reply->debtor_id && ev.return_date != DUN_DATE_NONE) {
 		struct dun_case_list list;
 		size_t k;
@@ -654,8 +660,9 @@ dun_workflow_on_reply(struct dun_store *store, const struct dun_config *cfg,
 	/* Handing to a person: queued (above), filed (inbound), and
 	 * forwarded with a summary. */
 	if (reply->handed_off || handoff)
-		return plan_forward(store, cfg, now, reply,
-		    dun_class_name(cls->cls));
+		return plan_forward(store, cfg, now, reply, !reply->trusted ?
+		    "unverified_sender" : handoff && !reply->handed_off ?
+		    handoff : dun_class_name(cls->cls));
 	return 0;
 }
 

@@ -157,6 +157,19 @@ to_human(struct dun_case_outcome *o, const char *reason)
 	set_next(o, DUN_NEXT_HUMAN, reason, 0);
 }
 
+/* A person must look at a reply the case cannot act on by itself: the
+ * hand-off, and the next action if a person is not next already (then
+ * their reason stays). State, promise and holds are unchanged. */
+static void
+ask_person(struct dun_case_outcome *o, const struct dun_case *c,
+    const char *reason)
+{
+	snprintf(o->handoff, sizeof(o->handoff), "%s", reason);
+	if (c->next_action != DUN_NEXT_HUMAN)
+		set_next(o, DUN_NEXT_HUMAN, reason, 0);
+	snprintf(o->event, sizeof(o->event), "needs_person");
+}
+
 static int
 reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
     const struct dun_case_event *ev, const struct dun_policy *policy,
@@ -171,8 +184,29 @@ reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		    "the reply is recorded only");
 		return 0;
 	}
+	/* Who may steer a case (docs/workflow.md): an untrusted reply, of
+	 * any class, changes nothing but asks a person. */
+	if (!ev->trusted) {
+		ask_person(o, c, "unverified_sender");
+		snprintf(o->reason, sizeof(o->reason), "the sender is not "
+		    "verified (%.120s): the reply changes nothing; a person "
+		    "decides", ev->untrusted_why ? ev->untrusted_why :
+		    "not trusted");
+		return 1;
+	}
 	switch ((enum dun_class)ev->cls) {
 	case DUN_CLASS_PROMISE_TO_PAY:
+		/* Even a trusted reply pauses a case only so far. */
+		if (ev->promised_on != DUN_DATE_NONE &&
+		    ev->promised_on > today + policy->max_promise_days) {
+			ask_person(o, c, "promise_too_far");
+			dun_date_format(date, ev->promised_on);
+			snprintf(o->reason, sizeof(o->reason), "promised to "
+			    "pay by %s, more than max_promise_days (%d) away: "
+			    "nothing is paused; a person decides", date,
+			    policy->max_promise_days);
+			return 1;
+		}
 		/* A promise without a date is taken as a week. */
 		o->promised_on = ev->promised_on != DUN_DATE_NONE ?
 		    ev->promised_on : today + 7;
@@ -225,8 +259,6 @@ reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		    "remittance", policy->paid_hold_days);
 		return 1;
 	case DUN_CLASS_OPT_OUT:
-		if (!ev->known_contact)
-			break;
 		o->state = DUN_CASE_ON_HOLD;
 		o->opt_out = 1;
 		to_human(o, "opt_out");
@@ -236,7 +268,7 @@ reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		    "lifts it");
 		return 1;
 	case DUN_CLASS_WRONG_CONTACT:
-		o->contact_invalid = ev->known_contact;
+		o->contact_invalid = 1;
 		to_human(o, "wrong_contact");
 		snprintf(o->event, sizeof(o->event), "wrong_contact");
 		snprintf(o->reason, sizeof(o->reason), "wrong contact: the "
@@ -266,6 +298,15 @@ reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
 			    "reply without a future return date: no change");
 			return 0;
 		}
+		if (ev->return_date > today + policy->max_hold_days) {
+			ask_person(o, c, "return_too_far");
+			dun_date_format(date, ev->return_date);
+			snprintf(o->reason, sizeof(o->reason), "away until %s, "
+			    "more than max_hold_days (%d) away: nothing is "
+			    "held; a person decides", date,
+			    policy->max_hold_days);
+			return 1;
+		}
 		o->hold_until = local_start(policy, ev->return_date, 1, tz);
 		if (o->hold_until < c->hold_until)
 			o->hold_until = c->hold_until;
@@ -292,11 +333,10 @@ reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
 	o->state = c->state == DUN_CASE_UPCOMING ||
 	    c->state == DUN_CASE_OVERDUE || c->state == DUN_CASE_ESCALATED ?
 	    DUN_CASE_ON_HOLD : c->state;
-	to_human(o, ev->known_contact ? "unknown" : "unknown_sender");
+	to_human(o, "unknown");
 	snprintf(o->event, sizeof(o->event), "needs_person");
-	snprintf(o->reason, sizeof(o->reason), "%s: reminders paused until "
-	    "a person reads it", ev->known_contact ? "a reply dunmail cannot "
-	    "act on" : "a reply from an address not among the contacts");
+	snprintf(o->reason, sizeof(o->reason), "a reply dunmail cannot act "
+	    "on: reminders paused until a person reads it");
 	(void)due_date;
 	return 1;
 }

@@ -81,5 +81,6 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_poll(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_deliver(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

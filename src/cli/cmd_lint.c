@@ -81,6 +81,14 @@ cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 		lint_rules(cfg, &diags);
 	}
 	dun_diags_print(&diags);
+	/* Not a problem, but a choice a person should know they made. */
+	if (cfg && (cfg->inbound_authserv_id == NULL ||
+	    *cfg->inbound_authserv_id == '\0'))
+		printf("%s: note: [inbound] authserv_id is not set: a reply "
+		    "from a debtor's contact address is believed on its From "
+		    "line alone, which anyone can forge; set it to your "
+		    "receiving server's Authentication-Results id "
+		    "(docs/inbound.md)\n", path);
 	if (diags.count == 0)
 		printf("%s: ok\n", path);
 	rc = diags.count ? EX_CONFIG : 0;

@@ -97,6 +97,23 @@ const struct cli_cmd cli_cmds[] = {
 	  "polls every minute on a server without IDLE, reconnects with a\n"
 	  "capped, jittered backoff, and exits cleanly on SIGTERM or SIGINT.\n"
 	  "--json prints the summary as one JSON object. See docs/inbound.md." },
+	{ "deliver", cmd_deliver, 0,
+	  "take one message from an MTA on stdin, as poll would",
+	  "dunmail deliver [--json]",
+	  "For a mail server's delivery agent (Postfix pipe, procmail, a\n"
+	  "sieve pipe) or for loading an archive (formail -s dunmail deliver\n"
+	  "< old.mbox): reads one message on stdin and does with it what poll\n"
+	  "does with one it fetches: stores it byte for byte (by SHA-256),\n"
+	  "parses, classifies and matches it, applies it to its cases and\n"
+	  "hands it to a person when it must. The next poll appends it to its\n"
+	  "folder under [imap] folder_root; a forward goes out with the next\n"
+	  "send. The same bytes delivered again are taken once. A message over\n"
+	  "32 MiB keeps its header only and goes to a person (oversized).\n"
+	  "Exits 0 when the message is taken (a duplicate too) and 75\n"
+	  "(EX_TEMPFAIL) when it is not (store locked or full, config or store\n"
+	  "missing), so the MTA keeps it and tries again; 64 for a wrong\n"
+	  "command line. --json prints the outcome as one JSON object.\n"
+	  "See docs/inbound.md." },
 	{ "classify", cmd_classify, 0,
 	  "classify reply messages (no store changes)",
 	  "dunmail classify [--json] [--tz ZONE] [--locale L] [--rules DIR]\n"

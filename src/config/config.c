@@ -81,6 +81,8 @@ static const struct key keys[] = {
 
 	{ "handoff", "address", K_STR, OFF(handoff_address), 0, 0, "" },
 
+	{ "inbound", "authserv_id", K_STR, OFF(inbound_authserv_id), 0, 0, "" },
+
 	{ "policy", "stages", K_SPECIAL, 0, 0, 0,
 	  "-7 before_due, 0 due_today, +3 overdue_1, +10 overdue_2, "
 	  "+30 final_notice" },
@@ -91,6 +93,8 @@ static const struct key keys[] = {
 	{ "policy", "promise_grace_days", K_INT, OFF(policy.promise_grace_days), 0, 60, "2" },
 	{ "policy", "max_broken_promises", K_INT, OFF(policy.max_broken_promises), 1, 20, "2" },
 	{ "policy", "paid_hold_days", K_INT, OFF(policy.paid_hold_days), 0, 90, "5" },
+	{ "policy", "max_promise_days", K_INT, OFF(policy.max_promise_days), 1, 730, "60" },
+	{ "policy", "max_hold_days", K_INT, OFF(policy.max_hold_days), 1, 730, "30" },
 	{ "policy", "final_deadline_days", K_INT, OFF(policy.final_deadline_days), 1, 90, "7" },
 	{ "policy", "send_promise_confirm", K_BOOL, OFF(policy.send_promise_confirm), 0, 0, "yes" },
 	{ "policy", "send_dispute_ack", K_BOOL, OFF(policy.send_dispute_ack), 0, 0, "yes" },
@@ -872,6 +876,7 @@ dun_config_free(struct dun_config *cfg)
 	free(cfg->imap_folder_root);
 	free(cfg->imap_sent);
 	free(cfg->handoff_address);
+	free(cfg->inbound_authserv_id);
 	for (i = 0; i < cfg->policy.nstages; i++)
 		free(cfg->policy.stages[i].template);
 	free(cfg->policy.stages);

@@ -164,8 +164,9 @@ expect globex dispute invoice "INV-2026-0177" "Dunning/Needs attention"
 expect longteng promise_to_pay thread "INV-2026-0158 INV-2026-0181" "Dunning/Promise"
 expect jinfeng unknown sender "INV-2026-0155 INV-2026-0174" "Dunning/Needs attention"
 expect umbrella auto_reply thread "INV-2026-0171" "Dunning/Auto-reply"
-# Threaded to acme's reminder (two cases), but it names one invoice: only that one.
-expect stranger promise_to_pay thread "INV-2026-0142" "Dunning/Promise"
+# Threaded to acme's reminder (two cases), but it names one invoice: only
+# that one. Not from a contact: a person decides (unverified_sender).
+expect stranger promise_to_pay thread "INV-2026-0142" "Dunning/Needs attention"
 expect nobody unknown none "" "Dunning/Needs attention"
 
 # The debtor's own words only: decoded, no quoted reminder, no attribution,
@@ -186,6 +187,7 @@ check_eq "huaxin: the debtor's own words were classified (GBK decoded)" \
 check_eq "stranger: flagged as not a contact" "$(row stranger sender_contact)" 0
 check_eq "acme: sender is a contact" "$(row acme sender_contact)" 1
 check_eq "stranger: trail says so" "$(q "SELECT count(*) FROM event WHERE kind = 'sender_not_contact' AND message_id = (SELECT id FROM message WHERE message_id = 'stranger-$U@buyer.test')")" 1
+check_eq "stranger: handed to a person, not trusted" "$(q "SELECT reason FROM handoff WHERE message_id = (SELECT id FROM message WHERE message_id = 'stranger-$U@buyer.test')")" unverified_sender
 check_eq "dispute handed to a person (huaxin)" "$(q "SELECT reason FROM handoff WHERE message_id = (SELECT id FROM message WHERE message_id = 'huaxin-$U@buyer.test')")" dispute
 check_eq "unmatched handed to a person" "$(q "SELECT reason FROM handoff WHERE message_id = (SELECT id FROM message WHERE message_id = 'nobody-$U@buyer.test')")" unmatched
 check_eq "promise not handed off" "$(q "SELECT count(*) FROM handoff WHERE message_id = (SELECT id FROM message WHERE message_id = 'acme-$U@buyer.test')")" 0

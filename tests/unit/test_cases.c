@@ -67,9 +67,9 @@ T(const char *s)
 
 #define REPLY(cls_, ...) { .kind = DUN_EV_REPLY, .cls = (cls_), \
 	.promised_on = NONE, .promised_minor = -1, .return_date = NONE, \
-	.known_contact = 1, .until = NONE, __VA_ARGS__ }
+	.trusted = 1, .until = NONE, __VA_ARGS__ }
 #define EV(kind_, ...) { .kind = (kind_), .promised_on = NONE, \
-	.promised_minor = -1, .return_date = NONE, .known_contact = 1, \
+	.promised_minor = -1, .return_date = NONE, .trusted = 1, \
 	.until = NONE, __VA_ARGS__ }
 #define HUMAN(action_, ...) EV(DUN_EV_HUMAN, .human = (action_), __VA_ARGS__)
 
@@ -130,9 +130,46 @@ static const struct row rows[] = {
 	  "2026-11-20T02:00:00Z", 1, DUN_CASE_ON_HOLD, DUN_NEXT_HUMAN,
 	  "opt_out", "opt_out", NULL, "opt_out", 1, 0, NULL },
 	{ "opt-out from a stranger: a person decides", OVERDUE_S2,
-	  REPLY(DUN_CLASS_OPT_OUT, .known_contact = 0),
-	  "2026-11-20T02:00:00Z", 1, DUN_CASE_ON_HOLD, DUN_NEXT_HUMAN,
-	  "unknown_sender", "needs_person", NULL, "unknown_sender", 0, 0,
+	  REPLY(DUN_CLASS_OPT_OUT, .trusted = 0),
+	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_HUMAN,
+	  "unverified_sender", "needs_person", NULL, "unverified_sender", 0,
+	  0, NULL },
+	/* Who may steer a case: an untrusted reply of any class asks a
+	 * person and changes nothing else (no promise, no copy, no hold). */
+	{ "untrusted promise: a person decides, nothing paused", OVERDUE_S2,
+	  REPLY(DUN_CLASS_PROMISE_TO_PAY, .promised_on = 0, .trusted = 0),
+	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_HUMAN,
+	  "unverified_sender", "needs_person", NULL, "unverified_sender", 0,
+	  0, NULL },
+	{ "untrusted invoice request: no copy", OVERDUE_S2,
+	  REPLY(DUN_CLASS_INVOICE_REQUEST, .trusted = 0),
+	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_HUMAN,
+	  "unverified_sender", "needs_person", NULL, "unverified_sender", 0,
+	  0, NULL },
+	{ "untrusted out of office: no hold", OVERDUE_S2,
+	  REPLY(DUN_CLASS_AUTO_REPLY, .return_date = 1, .trusted = 0),
+	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_HUMAN,
+	  "unverified_sender", "needs_person", NULL, "unverified_sender", 0,
+	  0, NULL },
+	{ "untrusted paid claim: no hold", OVERDUE_S2,
+	  REPLY(DUN_CLASS_PAID, .trusted = 0),
+	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_HUMAN,
+	  "unverified_sender", "needs_person", NULL, "unverified_sender", 0,
+	  0, NULL },
+	{ "untrusted dispute while a person decides: their reason stays",
+	  DISPUTED_S2, REPLY(DUN_CLASS_DISPUTE, .trusted = 0),
+	  "2026-11-20T02:00:00Z", 1, DUN_CASE_DISPUTED, DUN_NEXT_HUMAN,
+	  "dispute", "needs_person", NULL, "unverified_sender", 0, 0, NULL },
+	/* Bounds even a trusted reply keeps. */
+	{ "promise past max_promise_days: a person decides", OVERDUE_S2,
+	  REPLY(DUN_CLASS_PROMISE_TO_PAY, .promised_on = 3),
+	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_HUMAN,
+	  "promise_too_far", "needs_person", NULL, "promise_too_far", 0, 0,
+	  NULL },
+	{ "return date past max_hold_days: a person decides", OVERDUE_S2,
+	  REPLY(DUN_CLASS_AUTO_REPLY, .return_date = 4),
+	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_HUMAN,
+	  "return_too_far", "needs_person", NULL, "return_too_far", 0, 0,
 	  NULL },
 	{ "wrong contact", OVERDUE_S2, REPLY(DUN_CLASS_WRONG_CONTACT),
 	  "2026-11-20T02:00:00Z", 1, DUN_CASE_OVERDUE, DUN_NEXT_HUMAN,
@@ -300,8 +337,12 @@ table_event(const struct row *r)
 
 	if (ev.kind == DUN_EV_REPLY && ev.promised_on == 0)
 		ev.promised_on = D("2026-11-27");
+	if (ev.kind == DUN_EV_REPLY && ev.promised_on == 3)
+		ev.promised_on = D("2027-03-01"); /* past max_promise_days */
 	if (ev.return_date == 1)
 		ev.return_date = D("2026-12-01");
+	if (ev.return_date == 4)
+		ev.return_date = D("2027-01-15"); /* past max_hold_days */
 	if (ev.until == 2)
 		ev.until = D("2026-12-15");
 	return ev;

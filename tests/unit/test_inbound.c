@@ -3,7 +3,8 @@
  * the real parser and classifier. Matching by thread, named invoices,
  * token, sender; unmatched hand-off; a hard bounce; every hand-off filed
  * under Needs attention; processing twice; a
- * message whose processing fails, inside a chunk and alone. */
+ * message whose processing fails, inside a chunk and alone; `dunmail
+ * deliver` taking the same bytes once; who may steer a case. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -569,6 +570,83 @@ test_inbound__store_failure_retries_the_chunk(void **state)
 	assert_int_equal(q_int(f, "SELECT count(*) FROM classification"), 3);
 }
 
+/* `dunmail deliver`: kept under its own mailbox with a UID sequence; the
+ * same bytes again are the same row, processed once. */
+static void
+test_inbound__deliver_taken_once(void **state)
+{
+	struct fixture *f = *state;
+	const char *raw = MSG("acme@buyer.test", "", "Re: INV-2026-0001",
+	    "We will pay next Friday.");
+	const char *other = MSG("acme@buyer.test", "", "Re: INV-2026-0002",
+	    "Please send a copy of the invoice.");
+	struct dun_inbound_stats st;
+	int64_t id = 0, again = 0, second = 0;
+	int dup = -1;
+
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(dun_inbound_deliver(f->ib, &id, &dup, raw,
+	    strlen(raw), (int64_t)strlen(raw), 0, &st), 0);
+	assert_int_equal(dup, 0);
+	assert_int_equal(st.stored, 1);
+	assert_int_equal(st.processed, 1);
+	assert_int_equal(dun_inbound_deliver(f->ib, &again, &dup, raw,
+	    strlen(raw), (int64_t)strlen(raw), 0, &st), 0);
+	assert_int_equal(dup, 1);
+	assert_true(again == id);
+	assert_int_equal(st.processed, 1);
+	assert_int_equal(dun_inbound_deliver(f->ib, &second, &dup, other,
+	    strlen(other), (int64_t)strlen(other), 0, &st), 0);
+	assert_int_equal(dup, 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM message WHERE "
+	    "direction = 'in' AND mailbox = '" DUN_INBOUND_DELIVER_MAILBOX
+	    "'"), 2);
+	assert_int_equal(q_int(f, "SELECT group_concat(uid, '') FROM (SELECT uid "
+	    "FROM message WHERE direction = 'in' ORDER BY id)"), 12);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM classification"), 2);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM event WHERE kind = "
+	    "'received'"), 2);
+}
+
+/* Who may steer a case: a stranger, and a contact the receiving
+ * server did not authenticate, go to a person; an authenticated contact
+ * does not. */
+static void
+test_inbound__untrusted_sender_handed_off(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id;
+
+	id = deliver(f, MSG("cfo@elsewhere.test", "", "Re: INV-2026-0001",
+	    "We will pay next Friday."));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
+	    "= 'unverified_sender' AND case_id IS NOT NULL"), 1);
+	assert_string_equal(q_text(f, "SELECT folder FROM message WHERE "
+	    "direction = 'in'"), "Dunning/Needs attention");
+	(void)id;
+
+	free(f->cfg->inbound_authserv_id);
+	f->cfg->inbound_authserv_id = xstrdup("mx.example.com");
+	exec(f, "DELETE FROM handoff");
+	deliver(f, "Authentication-Results: mx.example.com; dmarc=fail\r\n"
+	    "Authentication-Results: mx.example.com; dmarc=pass\r\n"
+	    MSG("acme@buyer.test", "", "Re: INV-2026-0001",
+	    "We will pay on Friday."));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
+	    "= 'unverified_sender'"), 1);
+	assert_int_equal(q_int(f, "SELECT json_extract(detail, "
+	    "'$.auth.found') FROM event WHERE kind = 'classified' ORDER BY "
+	    "seq DESC LIMIT 1"), 1);
+	exec(f, "DELETE FROM handoff");
+	deliver(f, "Authentication-Results: mx.example.com; dmarc=pass "
+	    "header.from=buyer.test\r\n" MSG("acme@buyer.test", "",
+	    "Re: INV-2026-0002", "We will pay this one on Monday."));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff"), 0);
+	assert_int_equal(q_int(f, "SELECT json_extract(detail, '$.trusted') "
+	    "FROM event WHERE kind = 'classified' ORDER BY seq DESC LIMIT 1"),
+	    1);
+}
+
 int
 main(void)
 {
@@ -597,6 +675,11 @@ main(void)
 		    test_inbound__many_failing_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_inbound__store_failure_retries_the_chunk, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__deliver_taken_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__untrusted_sender_handed_off, setup,
 		    teardown),
 	};
 

@@ -628,7 +628,7 @@ test_sched__outbound_store(void **state)
 	ev.cls = DUN_CLASS_DISPUTE;
 	ev.promised_on = ev.return_date = ev.until = DUN_DATE_NONE;
 	ev.promised_minor = -1;
-	ev.known_contact = 1;
+	ev.trusted = 1;
 	assert_int_equal(dun_case_apply(store, cfg, case_id, &ev,
 	    T("2026-11-24T02:00:00Z"), 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dun_outbound_due(store, cfg,

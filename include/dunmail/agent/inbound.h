@@ -45,8 +45,12 @@ struct dun_inbound_reply {
 	size_t ncases;
 	const char *match_method; /* thread, token, invoice, sender, bounce,
 	                           * none */
-	int sender_contact;       /* 1 if From is a contact of the debtor;
-	                           * 0 means it must never close anything */
+	int sender_contact;       /* 1 if From is a contact of the debtor */
+	int trusted;              /* the trust decision (reply/trust.h): 0
+	                           * means it changes no case by itself */
+	const char *trust_why;    /* what decided it, in words */
+	const char *auth_verdict; /* the receiving server's, or NULL when
+	                           * [inbound] authserv_id is not set */
 	int named_invoices;       /* it named invoices: cases are just those */
 	int handed_off;           /* a person was asked to look */
 	const char *folder;       /* where it will be filed ("Dunning/...") */
@@ -82,6 +86,8 @@ struct dun_inbound_opts {
 	void *on_reply_arg;
 	volatile sig_atomic_t *stop;   /* set by SIGTERM/SIGINT */
 	int poll_interval_s;       /* --idle without IDLE; 0 = 60 */
+	int no_poll_lock;          /* deliver: files nothing, so it does not
+	                            * take the one-poller lock */
 };
 
 struct dun_inbound_stats {
@@ -140,6 +146,24 @@ int dun_inbound_process(struct dun_inbound *ib, int64_t message_row,
  */
 int dun_inbound_process_batch(struct dun_inbound *ib, const int64_t *rows,
 	size_t n, struct dun_inbound_stats *st);
+
+/* The mailbox name under which `dunmail deliver` keeps what it was
+ * handed (never an IMAP mailbox: the parentheses say so). */
+#define DUN_INBOUND_DELIVER_MAILBOX "(deliver)"
+
+/*
+ * `dunmail deliver`: stores one message an MTA hands over (size is the
+ * whole message's; truncated: only its header is in data, it was over
+ * the cap) as if fetched from DUN_INBOUND_DELIVER_MAILBOX, with the next
+ * UID of that mailbox, and processes it as poll would. The same bytes
+ * again are the same row (*duplicate): processed only if an earlier
+ * delivery stopped first. The next poll appends it to its folder. A
+ * negative return is the store's or the disk's: nothing was lost, the
+ * MTA may deliver again. Call it outside any transaction.
+ */
+int dun_inbound_deliver(struct dun_inbound *ib, int64_t *id_out,
+	int *duplicate, const char *data, size_t len, int64_t size,
+	int truncated, struct dun_inbound_stats *st);
 
 /* The folder (under root, '/'-separated) for a class; unmatched and
  * unparseable mail goes to "<root>/Needs attention". Caller frees. */

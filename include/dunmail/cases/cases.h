@@ -36,7 +36,10 @@ struct dun_case_event {
 	int64_t promised_minor;  /* or -1 */
 	dun_date_t return_date;  /* auto-reply's, or DUN_DATE_NONE */
 	int bounce_hard;
-	int known_contact;       /* the sender is among the contacts */
+	/* The reply passed the trust decision (reply/trust.h): only then
+	 * may it change the case; otherwise a person is asked, and why. */
+	int trusted;
+	const char *untrusted_why; /* borrowed; or NULL */
 	int handed_off;          /* the caller already queued it for a person */
 	/* DUN_EV_LEDGER_OPEN: the case was just created (dun_case_open) */
 	int opened;

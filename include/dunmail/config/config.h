@@ -57,6 +57,8 @@ struct dun_policy {
 	int promise_grace_days;
 	int max_broken_promises;
 	int paid_hold_days;
+	int max_promise_days;   /* a promise further off goes to a person */
+	int max_hold_days;      /* so does an auto-reply's return date */
 	int final_deadline_days;
 	int send_promise_confirm;
 	int send_dispute_ack;
@@ -116,6 +118,9 @@ struct dun_config {
 	int imap_idle_s;      /* re-issue IDLE before this many seconds */
 
 	char *handoff_address; /* owned; where people are told */
+	/* owned; [inbound] authserv_id: the receiving MTA's id in
+	 * Authentication-Results, "" = replies are not authenticated */
+	char *inbound_authserv_id;
 	struct dun_policy policy;
 	struct dun_ledger_map ledger;
 	int *key_lines;       /* owned; see dun_config_key_line() */
