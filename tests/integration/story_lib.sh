@@ -138,8 +138,10 @@ story_ledger_taipei() {
 		head -n1 "$STORY_REPO/contrib/demo/invoices.csv"
 		grep '^CUST-2004,' "$STORY_REPO/contrib/demo/invoices.csv" | sed "s/taipei@buyer.test/$STORY_BAD_ADDR/"
 	} >"$STORY_DIR/taipei-update.csv"
-	# The PDFs are relative to the CSV's folder.
-	ln -sfn "$STORY_REPO/contrib/demo/pdf" "$STORY_DIR/pdf"
+	# The PDFs are relative to the CSV's folder, or else to [ledger]
+	# pdf_dir (a symbolic link out of the CSV's folder is refused).
+	grep -q '^pdf_dir' "$STORY_DIR/dunmail.conf" ||
+		printf '[ledger]\npdf_dir = %s\n' "$STORY_REPO/contrib/demo" >>"$STORY_DIR/dunmail.conf"
 	story_dm --now "$STORY_NOW" import invoices "$STORY_DIR/taipei-update.csv" \
 		>"$STORY_DIR/taipei-update.out" 2>&1
 }
