@@ -172,31 +172,46 @@ struct handoff_mail {
 	const char *sha256;          /* its SHA-256, or "" */
 };
 
+/* True if raw has a CR that is not followed by LF. */
+static int
+has_bare_cr(const char *raw, size_t len)
+{
+	const char *p = raw, *end = raw + len;
+
+	while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (p + 1 == end || p[1] != '\n')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 /* Attaches raw as message/rfc822 (base64 if it cannot go as 8bit). */
 static void
 attach_raw(struct dun_buf *msgb, const char *boundary, const char *raw,
     size_t len)
 {
-	size_t i, next;
+	size_t i, j;
 
 	if (rfc822_safe(raw, len)) {
 		dun_buf_printf(msgb, "\r\n--%s\r\nContent-Type: message/rfc822"
 		    "\r\nContent-Disposition: attachment; filename=\"reply.eml"
 		    "\"\r\n\r\n", boundary);
-		/* The stored bytes, with every line end made CRLF: a line
-		 * at a time, not a byte. */
-		for (i = 0; i < len; i = next) {
-			const char *nl = memchr(raw + i, '\n', len - i);
-			next = nl ? (size_t)(nl - raw) : len;
-			dun_buf_add(msgb, raw + i, next - i);
-			if (next == len)
+		/* The stored bytes with every line end made CRLF: a bare LF,
+		 * and a bare CR too, which SMTP servers may take for a line
+		 * end ("\r.\r\n" ends the data early: SMTP smuggling). */
+		for (i = 0; i < len; i = j) {
+			for (j = i; j < len && raw[j] != '\r' &&
+			    raw[j] != '\n'; j++)
+				;
+			dun_buf_add(msgb, raw + i, j - i);
+			if (j == len)
 				break;
-			if (next == 0 || raw[next - 1] != '\r')
-				dun_buf_add(msgb, "\r", 1);
-			dun_buf_add(msgb, "\n", 1);
-			next++;
+			dun_buf_add(msgb, "\r\n", 2);
+			j += raw[j] == '\r' && j + 1 < len && raw[j + 1] == '\n' ?
+			    2 : 1;
 		}
-		if (len && raw[len - 1] != '\n')
+		if (len && raw[len - 1] != '\n' && raw[len - 1] != '\r')
 			dun_buf_puts(msgb, "\r\n");
 	} else {
 		dun_buf_printf(msgb, "\r\n--%s\r\nContent-Type: "
@@ -248,7 +263,32 @@ plan_handoff_mail(struct dun_store *store, const struct dun_config *cfg,
 	    "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", date, mid,
 	    hm->reason, boundary, boundary);
-	dun_compose_qp(&msgb, hm->summary->data, hm->summary->len);
+	if (hm->raw && rfc822_safe(hm->raw, hm->raw_len) &&
+	    has_bare_cr(hm->raw, hm->raw_len)) {
+		/* The attachment differs from the evidence: say so, above
+		 * the signature. */
+		struct dun_buf text = DUN_BUF_INIT;
+		const char *sig = NULL, *p = hm->summary->data;
+		const char *sha = hm->sha256 ? hm->sha256 : "";
+		size_t at;
+
+		while ((p = strstr(p, "\n-- \n")) != NULL)
+			sig = p++;
+		at = sig ? (size_t)(sig - hm->summary->data) + 1 :
+		    hm->summary->len;
+		dun_buf_add(&text, hm->summary->data, at);
+		dun_buf_printf(&text, "\nNote: the attached message had bare "
+		    "CR characters (a CR without LF, which can end an SMTP "
+		    "message early); each was sent as a line end. The stored "
+		    "original%s%s%s is unchanged, byte for byte (`dunmail "
+		    "export` writes it out).\n", *sha ? " (SHA-256 " : "",
+		    sha, *sha ? ")" : "");
+		dun_buf_add(&text, hm->summary->data + at,
+		    hm->summary->len - at);
+		dun_compose_qp(&msgb, text.data, text.len);
+		dun_buf_free(&text);
+	} else
+		dun_compose_qp(&msgb, hm->summary->data, hm->summary->len);
 	if (hm->raw)
 		attach_raw(&msgb, boundary, hm->raw, hm->raw_len);
 	if (msgb.len < 2 || memcmp(msgb.data + msgb.len - 2, "\r\n", 2) != 0)

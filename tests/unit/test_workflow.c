@@ -187,6 +187,53 @@ test_workflow__dispute_filed_queued_forwarded(void **state)
 	    "'forward'"), 1);
 }
 
+/* A bare CR or LF in a reply never reaches SMTP DATA as such: the
+ * attached original has CRLF line ends only (no "\r.\r\n" to end the
+ * data early), the forward says it was changed, and the stored reply
+ * keeps its bytes. */
+static void
+test_workflow__bare_cr_normalised_in_forward(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = deliver(f, "acme@buyer.test", 1,
+	    "We dispute this invoice.\r.\r\nMAIL FROM:<x@evil.test>\r\n"
+	    "RCPT TO:<victim@vendor.test>\rDATA\nbare LF\n.\n");
+	char *sql, *sha, *fwd, *raw = NULL, *p;
+	size_t len, i;
+
+	fwd = last_forward(f);
+	assert_has(fwd, "Content-Type: message/rfc822");
+	for (i = 0; fwd[i]; i++) {
+		if (fwd[i] == '\r' && fwd[i + 1] != '\n')
+			fail_msg("bare CR at %zu: %.40s", i, fwd + i);
+		if (fwd[i] == '\n' && (i == 0 || fwd[i - 1] != '\r'))
+			fail_msg("bare LF at %zu: %.40s", i, fwd + i);
+	}
+	p = strstr(fwd, "We dispute this invoice.");
+	assert_non_null(p);
+	assert_memory_equal(p, "We dispute this invoice.\r\n.\r\nMAIL FROM:",
+	    39);
+	assert_has(fwd, "RCPT TO:<victim@vendor.test>\r\nDATA\r\nbare LF\r\n");
+	/* The summary says so (quoted-printable: short needles). */
+	assert_has(fwd, "Note: the attached message had bare CR");
+	assert_has(fwd, "unchanged, byte for byte");
+	/* The note sits above the signature ("-- " in quoted-printable). */
+	assert_non_null(strstr(fwd, "\r\n--=20\r\n"));
+	assert_true(strstr(fwd, "Note: the attached") <
+	    strstr(fwd, "\r\n--=20\r\n"));
+	/* The evidence is untouched. */
+	sql = xasprintf("SELECT sha256 FROM message WHERE id = %lld",
+	    (long long)id);
+	sha = q_text(f, sql);
+	assert_int_equal(dun_trail_get_blob(f->store, &raw, &len, sha), 0);
+	assert_non_null(memmem(raw, len, "invoice.\r.\r\nMAIL", 16));
+	assert_non_null(memmem(raw, len, ">\rDATA\nbare LF\n.\n", 17));
+	free(raw);
+	free(sha);
+	free(sql);
+	free(fwd);
+}
+
 static void
 test_workflow__unmatched_forwarded_and_decided(void **state)
 {
@@ -448,6 +495,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_workflow__dispute_filed_queued_forwarded, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_workflow__bare_cr_normalised_in_forward, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_workflow__unmatched_forwarded_and_decided, setup,
