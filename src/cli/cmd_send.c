@@ -729,12 +729,38 @@ cli_send_lock(struct cli_ctx *ctx, int *fd_out)
 		return EX_CANTCREAT;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, "dunmail: another `dunmail send` is running "
-		    "on this store (%s is locked); try again when it ends\n",
-		    path);
+		/* The holder wrote its verb and pid (below). */
+		char holder[64] = "", verb[16] = "send";
+		long pid = 0;
+		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
+
+		if (n > 0) {
+			holder[n] = '\0';
+			if (sscanf(holder, "%15[a-z] %ld", verb, &pid) < 1)
+				snprintf(verb, sizeof(verb), "send");
+		}
+		if (pid > 0)
+			fprintf(stderr, "dunmail: `dunmail %s` (pid %ld) is "
+			    "sending from this store (%s is locked); ", verb,
+			    pid, path);
+		else
+			fprintf(stderr, "dunmail: another `dunmail %s` is "
+			    "sending from this store (%s is locked); ", verb,
+			    path);
+		fprintf(stderr, "%s\n", strcmp(verb, "run") == 0 ?
+		    "`run` sends what is due by itself: stop it first, or "
+		    "leave the sending to it" : "try again when it ends");
 		close(fd);
 		free(path);
 		return EX_TEMPFAIL;
+	}
+	/* Who holds it, for the next one refused. */
+	if (ftruncate(fd, 0) == 0) {
+		char holder[64];
+		int n = snprintf(holder, sizeof(holder), "%s %ld\n",
+		    ctx->cmd ? ctx->cmd->name : "send", (long)getpid());
+		if (pwrite(fd, holder, (size_t)n, 0) != n)
+			log_debug("%s: cannot note the holder", path);
 	}
 	free(path);
 	*fd_out = send_lock_fd = fd;

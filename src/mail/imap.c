@@ -511,7 +511,9 @@ dun_imap_connect(struct dun_imap **out, const struct dun_config *cfg)
 		if (!has_cap(imap, "STARTTLS")) {
 			rc = dun_error_set(DUN_ETLS, "imap server %s:%d does "
 			    "not offer STARTTLS, which the config requires "
-			    "(tls = starttls); refusing", srv->host, srv->port);
+			    "(tls = starttls); refusing; check [imap] host and "
+			    "port (143 is IMAP with STARTTLS; 993 is implicit "
+			    "TLS, tls = implicit)", srv->host, srv->port);
 			dun_error_set_retry(DUN_RETRY_FINAL);
 			goto fail;
 		}

@@ -124,6 +124,36 @@ dun_smtp_reply_class(int code)
 	return DUN_RETRY_TEMP; /* no reply: the connection went */
 }
 
+/* What to look at for a TLS failure, by what failed: a server without
+ * STARTTLS is not a CA problem. */
+static const char *
+tls_hint(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_USE_SSL_FAILED:
+		return "the server does not offer STARTTLS, which [smtp] tls = "
+		    "starttls requires; check [smtp] host and port (587 is "
+		    "submission with STARTTLS; 465 is implicit TLS, tls = "
+		    "implicit)";
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+		return "the server's certificate is not trusted or does not "
+		    "carry the name dunmail checks: check [smtp] ca_file (the "
+		    "CA of a private certificate) and tls_name";
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return "the server's public key is not the one [smtp] "
+		    "pin_sha256 names: its certificate was renewed with a new "
+		    "key, or this is not your server";
+	case CURLE_SSL_CACERT_BADFILE:
+		return "[smtp] ca_file cannot be loaded as a CA bundle (PEM)";
+	case CURLE_SSL_CONNECT_ERROR:
+		return "the TLS handshake failed: check [smtp] port and tls "
+		    "(465 is implicit TLS, 587 STARTTLS)";
+	default:
+		return "check [smtp] tls, ca_file, tls_name and pin_sha256";
+	}
+}
+
 int
 dun_smtp__classify(int curl_code, int smtp_code, dun_retry_t *retry_out)
 {
@@ -759,9 +789,9 @@ send_end(struct dun_smtp *s, struct dun_smtp_result *res, CURLcode cc,
 		    "first: %s: %s", res->rcpts[0].address,
 		    res->rcpts[0].reply ? res->rcpts[0].reply : "");
 	else if (rc == DUN_ETLS)
-		dun_error_set(rc, "SMTP %s: TLS: %s (check ca_file, tls_name "
-		    "and pin_sha256)", s->url, s->errbuf[0] ? s->errbuf :
-		    curl_easy_strerror(cc));
+		dun_error_set(rc, "SMTP %s: TLS: %s; %s", s->url,
+		    s->errbuf[0] ? s->errbuf : curl_easy_strerror(cc),
+		    tls_hint(cc));
 	else if (rc == DUN_EAUTH)
 		dun_error_set(rc, "SMTP %s: the server refused the login "
 		    "(%d); check [smtp] user and the password", s->url,

@@ -102,6 +102,12 @@ check "... when it fell due, not at the interval (sent $((at - open)) s after)" 
 delivered() { bash "$top/tests/sandbox/wait-for-mail.sh" -m "$1" acme@buyer.test INBOX 1 30 >/dev/null; }
 check "... to the debtor's mailbox" delivered "$(sqlite3 "$due/d.db" "SELECT m.message_id FROM message m WHERE m.kind = 'reminder' AND m.outbox_state = 'sent' LIMIT 1")"
 check "info logged without -v (its activity, for the journal)" grep -q "dunmail run: watching" "$due/run.log"
+# send beside run is refused, naming run (it once said "another `dunmail
+# send`").
+rc=0
+dd send > "$due/send-beside-run.out" 2>&1 || rc=$?
+check "send beside run exits 75 (EX_TEMPFAIL)" test "$rc" = 75
+check "... and names run and its pid" grep -qF "\`dunmail run\` (pid $pid) is sending from this store" "$due/send-beside-run.out"
 kill -TERM "$pid" 2>/dev/null
 rc=0
 wait "$pid" || rc=$?

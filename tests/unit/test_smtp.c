@@ -536,6 +536,35 @@ sandbox_pin(void)
 	return line[0] ? xstrdup(line) : NULL;
 }
 
+/* STARTTLS required and not offered: refused for good, and the hint is
+ * about STARTTLS and the port, not about ca_file. */
+static void
+test_smtp__no_starttls_hint(void **state)
+{
+	struct fake_server fs;
+	struct dun_server srv;
+	struct dun_smtp *smtp;
+	struct dun_smtp_result res;
+	char *rcpts[] = { "a@buyer.test" };
+
+	(void)state;
+	fake_start(&fs, SERVE_OK);
+	srv = plain_server(fs.port);
+	srv.tls = DUN_TLS_STARTTLS;
+	srv.allow_plaintext = 0;
+	assert_int_equal(dun_smtp_open(&smtp, &srv, "vendor.test"), 0);
+	commits = 0;
+	assert_int_equal(dun_smtp_send(smtp, &res, "ar@vendor.test", rcpts, 1,
+	    message, strlen(message), count_commit, NULL), DUN_ETLS);
+	assert_int_equal(dun_error_retry(), DUN_RETRY_FINAL);
+	assert_non_null(strstr(dun_error_last(), "does not offer STARTTLS"));
+	assert_null(strstr(dun_error_last(), "ca_file"));
+	assert_int_equal(commits, 0);
+	dun_smtp_result_free(&res);
+	dun_smtp_close(smtp);
+	fake_stop(&fs);
+}
+
 static void
 test_smtp__sandbox_tls(void **state)
 {
@@ -567,6 +596,7 @@ test_smtp__sandbox_tls(void **state)
 	assert_int_equal(sandbox_send(&srv, &res), DUN_ETLS);
 	retry = dun_error_retry();
 	assert_int_equal(retry, DUN_RETRY_FINAL);
+	assert_non_null(strstr(dun_error_last(), "tls_name"));
 	dun_smtp_result_free(&res);
 
 	/* A CA that did not sign the server. */
@@ -575,6 +605,7 @@ test_smtp__sandbox_tls(void **state)
 	    getenv("DUNMAIL_SANDBOX_DIR"));
 	srv.ca_file = wrong_ca;
 	assert_int_equal(sandbox_send(&srv, &res), DUN_ETLS);
+	assert_non_null(strstr(dun_error_last(), "ca_file"));
 	dun_smtp_result_free(&res);
 
 	/* Pins: the right one passes, another is refused. */
@@ -588,6 +619,7 @@ test_smtp__sandbox_tls(void **state)
 	sandbox_server(&srv, 0);
 	srv.pin_sha256 = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 	assert_int_equal(sandbox_send(&srv, &res), DUN_ETLS);
+	assert_non_null(strstr(dun_error_last(), "pin_sha256 names"));
 	dun_smtp_result_free(&res);
 
 	/* A wrong password. */
@@ -710,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_smtp__nonsense),
 		cmocka_unit_test(test_smtp__refuses_header_injection),
 		cmocka_unit_test(test_smtp__group_commit),
+		cmocka_unit_test(test_smtp__no_starttls_hint),
 		cmocka_unit_test(test_smtp__sandbox_tls),
 	};
 
