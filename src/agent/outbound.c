@@ -399,7 +399,10 @@ outbound_compose(struct dun_store *store, const struct dun_config *cfg,
 	vars.today = dun_tz_date(now, p.debtor->timezone);
 	vars.promised_on = DUN_DATE_NONE;
 	vars.promised_minor = -1;
-	vars.final_deadline = vars.today + cfg->policy.final_deadline_days;
+	/* A deadline on a day the debtor does business (apply_stages in
+	 * outbox.c waits for the same day). */
+	vars.final_deadline = dun_sched_business_day(&cfg->policy,
+	    p.debtor->region, vars.today + cfg->policy.final_deadline_days);
 	vars.invoices = p.rinv;
 	vars.ninvoices = p.n;
 	if (batch->kind == DUN_OUT_PROMISE_CONFIRM ||

@@ -16,6 +16,7 @@
 
 #include "dunmail/agent/outbox.h"
 #include "dunmail/cases/cases.h"
+#include "dunmail/cases/sched.h"
 #include "dunmail/core/common.h"
 #include "dunmail/core/json.h"
 #include "dunmail/core/log.h"
@@ -330,6 +331,7 @@ apply_stages(struct dun_outbox *ob, const struct dun_outbox_row *row,
 {
 	const struct dun_policy *policy = &ob->cfg->policy;
 	struct dun_case_event ev;
+	struct dun_debtor *d = NULL;
 	size_t i;
 	int rc = 0;
 
@@ -343,9 +345,20 @@ apply_stages(struct dun_outbox *ob, const struct dun_outbox_row *row,
 		ev.final_stage = (size_t)ev.stage_index + 1 ==
 		    policy->nstages ||
 		    strcmp(row->cases[i].stage, "final_notice") == 0;
+		/* The deadline the letter named (outbound.c), from the day
+		 * the server took it. */
+		if (ev.final_stage && d == NULL &&
+		    (rc = dun_store_debtor_get(ob->store, &d,
+		    row->debtor_id)) < 0)
+			break;
+		if (ev.final_stage)
+			ev.deadline = dun_sched_business_day(policy, d->region,
+			    dun_tz_date(now, d->timezone) +
+			    policy->final_deadline_days);
 		rc = dun_case_apply(ob->store, ob->cfg, row->cases[i].case_id,
 		    &ev, now, row->id, NULL, NULL, NULL);
 	}
+	dun_debtor_free(d);
 	return rc;
 }
 

@@ -70,14 +70,27 @@ fail:
 }
 
 int
+dun_case_stage_limit(const struct dun_policy *policy, int stage_sent)
+{
+	int first_after = 0;
+
+	while (first_after < (int)policy->nstages &&
+	    policy->stages[first_after].offset_days <= 0)
+		first_after++;
+	/* Notes up to the due date may be passed over; after it, each
+	 * stage follows the one before it, one step at a time. */
+	return stage_sent + 1 > first_after ? stage_sent + 1 : first_after;
+}
+
+int
 dun_case_next_stage(const struct dun_policy *policy, int stage_sent,
     dun_date_t due_date, dun_date_t today)
 {
-	int i, stage = -1;
+	int i, stage = -1, limit = dun_case_stage_limit(policy, stage_sent);
 
 	if (stage_sent + 1 >= (int)policy->nstages)
 		return -1;
-	for (i = stage_sent + 1; i < (int)policy->nstages; i++)
+	for (i = stage_sent + 1; i < (int)policy->nstages && i <= limit; i++)
 		if (due_date + policy->stages[i].offset_days <= today)
 			stage = i;
 	return stage >= 0 ? stage : stage_sent + 1;
@@ -398,6 +411,18 @@ time_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		snprintf(o->reason, sizeof(o->reason), "the hold ended");
 		return 1;
 	}
+	/* One final notice per invoice: when its deadline passes unpaid,
+	 * a person decides what comes next, not another letter. */
+	if (c->state == DUN_CASE_ESCALATED && c->next_action ==
+	    DUN_NEXT_WAIT && c->next_detail && strcmp(c->next_detail,
+	    DUN_FINAL_DEADLINE) == 0 && c->next_action_at &&
+	    now >= c->next_action_at) {
+		to_human(o, "final_notice_expired");
+		snprintf(o->event, sizeof(o->event), "needs_person");
+		snprintf(o->reason, sizeof(o->reason), "the final notice's "
+		    "deadline passed unpaid: a person takes over");
+		return 1;
+	}
 	if (copied) {
 		snprintf(o->reason, sizeof(o->reason), "the invoice copy went: "
 		    "the reminder schedule continues");
@@ -513,6 +538,11 @@ dun_case_transition(struct dun_case_outcome *o, const struct dun_case *c,
 		/* A person's turn, or a copy still to go, stays next. */
 		if (o->next == DUN_NEXT_REMIND || o->next == DUN_NEXT_NONE)
 			set_remind(o, policy, due_date, tz, now);
+		/* After the final notice only its deadline is waited for. */
+		if (ev->final_stage && ev->deadline > 0 &&
+		    o->next == DUN_NEXT_NONE)
+			set_next(o, DUN_NEXT_WAIT, DUN_FINAL_DEADLINE,
+			    local_start(policy, ev->deadline, 1, tz));
 		snprintf(o->reason, sizeof(o->reason), "stage %d sent%s",
 		    ev->stage_index, ev->final_stage ? " (final notice)" : "");
 		return 1;

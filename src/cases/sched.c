@@ -41,6 +41,19 @@ dun_sched_is_holiday(const struct dun_policy *policy, const char *region,
 	return 0;
 }
 
+dun_date_t
+dun_sched_business_day(const struct dun_policy *policy, const char *region,
+    dun_date_t date)
+{
+	int i;
+
+	for (i = 0; i < 366; i++, date++)
+		if ((policy->weekdays & (1u << dun_date_weekday(date))) &&
+		    !dun_sched_is_holiday(policy, region, date))
+			return date;
+	return date - i;
+}
+
 dun_time_t
 dun_sched_next_open(const struct dun_policy *policy, const char *tz,
     const char *region, dun_time_t t)
@@ -64,6 +77,9 @@ dun_sched_next_open(const struct dun_policy *policy, const char *tz,
 	return 0;
 }
 
+/* A contact is sent to when it is not marked invalid and passes the
+ * address rule import applies (ASCII only): one imported before that
+ * rule would fail every send, so it counts as no address. */
 static int
 contact_ok(const struct dun_debtor *d)
 {
@@ -192,14 +208,15 @@ skipped_list(char *out, size_t outlen, const struct dun_policy *policy,
 }
 
 /* The most advanced stage after stage_sent whose date is on or before
- * day, or -1. */
+ * day and that the stages sent have earned (dun_case_stage_limit), or
+ * -1. */
 static int
 stage_due(const struct dun_policy *policy, const struct dun_case *c,
     dun_date_t due, dun_date_t day)
 {
-	int i, target = -1;
+	int i, target = -1, limit = dun_case_stage_limit(policy, c->stage_sent);
 
-	for (i = c->stage_sent + 1; i < (int)policy->nstages; i++)
+	for (i = c->stage_sent + 1; i < (int)policy->nstages && i <= limit; i++)
 		if (due + policy->stages[i].offset_days <= day)
 			target = i;
 	return target;
@@ -256,7 +273,9 @@ plan_reminder(struct dun_sched_item *it, const struct dun_policy *policy,
 		binding = "hold";
 	}
 	/* The gap applies once overdue: a heads-up before the due date and
-	 * the due-day note may follow each other closely. */
+	 * the due-day note may follow each other closely. It holds from the
+	 * debtor's last reminder, and from this invoice's own (which earned
+	 * the stage: the letter before it must have had its time). */
 	if (policy->stages[stage].offset_days > 0 && in->nsent > 0 &&
 	    policy->min_gap_days > 0) {
 		dun_date_t last = dun_tz_date(sent_desc[0], tz);
@@ -265,6 +284,16 @@ plan_reminder(struct dun_sched_item *it, const struct dun_policy *policy,
 		if (t > earliest) {
 			earliest = t;
 			binding = "gap";
+		}
+	}
+	if (policy->stages[stage].offset_days > 0 && c->last_reminder_at &&
+	    policy->min_gap_days > 0) {
+		dun_date_t last = dun_tz_date(c->last_reminder_at, tz);
+		t = dun_tz_instant(last + policy->min_gap_days,
+		    policy->window_start, tz);
+		if (t > earliest) {
+			earliest = t;
+			binding = "case_gap";
 		}
 	}
 	if (policy->max_per_week > 0 &&
@@ -277,6 +306,8 @@ plan_reminder(struct dun_sched_item *it, const struct dun_policy *policy,
 	}
 	at = dun_sched_next_open(policy, tz, d->region, earliest);
 	it->kind = DUN_OUT_REMINDER;
+	it->overdue = due < today && c->hold_until <= now;
+	it->final_stage = stage + 1 == (int)policy->nstages;
 	if (at != 0 && at <= now) {
 		it->action = DUN_SCHED_SEND;
 		it->at = now;
@@ -291,6 +322,7 @@ plan_reminder(struct dun_sched_item *it, const struct dun_policy *policy,
 		    it->skipped[0] ? "; caught up over " : "", it->skipped);
 		return;
 	}
+	it->final_stage = 0;
 	it->action = DUN_SCHED_WAIT;
 	it->at = at;
 	/* By then a later stage may have come due: name that one. */
@@ -313,6 +345,12 @@ plan_reminder(struct dun_sched_item *it, const struct dun_policy *policy,
 		snprintf(it->why, sizeof(it->why), "gap: last reminder %ld "
 		    "day%s ago (at least %d between reminders)", days,
 		    days == 1 ? "" : "s", policy->min_gap_days);
+	} else if (strcmp(binding, "case_gap") == 0 && at == earliest) {
+		long days = (long)(today - dun_tz_date(c->last_reminder_at,
+		    tz));
+		snprintf(it->why, sizeof(it->why), "gap: this invoice's last "
+		    "reminder %ld day%s ago (at least %d before %s)", days,
+		    days == 1 ? "" : "s", policy->min_gap_days, it->template);
 	} else if (strcmp(binding, "cap") == 0 && at == earliest) {
 		snprintf(it->why, sizeof(it->why), "cap: %d reminders in the "
 		    "last 7 days", policy->max_per_week);
@@ -477,6 +515,17 @@ dun_sched_batches(struct dun_out_batches *out, int64_t debtor_id,
 			if (items[i].action == DUN_SCHED_SEND &&
 			    items[i].kind == DUN_OUT_REMINDER)
 				batch_add(b, &items[i]);
+		/* A final notice is complete: every other overdue invoice
+		 * still being reminded is listed too, at no stage of its
+		 * own (its escalation is not earned by riding along). */
+		for (i = 0; top->final_stage && i < nitems; i++)
+			if (items[i].action == DUN_SCHED_WAIT &&
+			    items[i].kind == DUN_OUT_REMINDER &&
+			    items[i].overdue) {
+				batch_add(b, &items[i]);
+				b->stage_index[b->ncases - 1] = -1;
+				b->skipped[b->ncases - 1][0] = '\0';
+			}
 	}
 	/* One answer per template, listing every case it answers. */
 	for (i = 0; i < nitems; i++) {

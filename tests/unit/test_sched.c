@@ -200,10 +200,11 @@ test_sched__table(void **state)
 	    .want_action = DUN_SCHED_SEND, .want_template = "overdue_1",
 	    .want_why = "caught up over", .want_skipped = "before_due,"
 	    "due_today"),
-	ROW(.name = "catch-up after a long outage: final notice once",
+	ROW(.name = "catch-up after a long outage: one step, never "
+	    "straight to the final notice",
 	    .due = "2026-10-01", .stage_sent = 2,
-	    .want_action = DUN_SCHED_SEND, .want_template = "final_notice",
-	    .want_skipped = "overdue_2", .want_why = "final_notice"),
+	    .want_action = DUN_SCHED_SEND, .want_template = "overdue_2",
+	    .want_why = "due: overdue_2"),
 	ROW(.name = "Saturday in the debtor's zone: held to Monday",
 	    .now = "2026-11-14T02:00:00Z", .want_action = DUN_SCHED_WAIT,
 	    .want_template = "overdue_1", .want_at = "2026-11-16T01:00:00Z",

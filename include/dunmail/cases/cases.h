@@ -43,9 +43,11 @@ struct dun_case_event {
 	int handed_off;          /* the caller already queued it for a person */
 	/* DUN_EV_LEDGER_OPEN: the case was just created (dun_case_open) */
 	int opened;
-	/* DUN_EV_REMINDER_SENT */
+	/* DUN_EV_REMINDER_SENT; deadline: the final notice's, on a
+	 * business day (0 = none) */
 	int stage_index;
 	int final_stage;
+	dun_date_t deadline;
 	/* DUN_EV_TIME: the invoice copy a send_copy case asked for went
 	 * (or was dropped as too late), so its schedule is next again. */
 	int copy_done;
@@ -153,6 +155,15 @@ int dun_case_as_of(struct dun_store *store, const struct dun_config *cfg,
  */
 int dun_case_next_stage(const struct dun_policy *policy, int stage_sent,
 	dun_date_t due_date, dun_date_t today);
+
+/* The most advanced stage that may follow stage_sent: stages up to the
+ * due date may be caught up over, but each stage after it needs the one
+ * before it sent (escalation is earned, one step at a time). */
+int dun_case_stage_limit(const struct dun_policy *policy, int stage_sent);
+
+/* The next_detail of an escalated case waiting for its final notice's
+ * deadline; when it passes unpaid, human(final_notice_expired). */
+#define DUN_FINAL_DEADLINE "final_deadline"
 
 struct dun_trail_ref;
 /*

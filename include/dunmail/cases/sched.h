@@ -101,6 +101,8 @@ struct dun_sched_item {
 	char why[160];       /* for a person: "gap: last reminder 3 days ago" */
 	char skipped[160];   /* stages caught up over: "before_due,due_today" */
 	int new_state;       /* a time transition the caller applies, or -1 */
+	int overdue;         /* a reminder case past its due date */
+	int final_stage;     /* SEND of the last stage (the final notice) */
 };
 
 /*
@@ -116,8 +118,9 @@ void dun_sched_plan(struct dun_sched_item *items_out,
 /*
  * Groups the SEND items of one debtor into batches appended to out: all
  * due reminders in one batch (the most advanced stage's template, each
- * case with its own stage and skipped list), and one batch per answer
- * template.
+ * case with its own stage and skipped list; a final notice also lists,
+ * at stage -1, every other overdue case still waiting for a reminder),
+ * and one batch per answer template.
  */
 void dun_sched_batches(struct dun_out_batches *out, int64_t debtor_id,
 	const struct dun_sched_item *items, size_t nitems);
@@ -127,6 +130,11 @@ void dun_sched_batches(struct dun_out_batches *out, int64_t debtor_id,
  * holiday. 0 if none within a year. */
 dun_time_t dun_sched_next_open(const struct dun_policy *policy,
 	const char *tz, const char *region, dun_time_t t);
+
+/* date, or the first day after it that is a policy weekday and not a
+ * holiday for region: where a deadline lands. */
+dun_date_t dun_sched_business_day(const struct dun_policy *policy,
+	const char *region, dun_date_t date);
 
 /* True if date is a holiday for region ("" holidays apply to all). */
 int dun_sched_is_holiday(const struct dun_policy *policy, const char *region,
