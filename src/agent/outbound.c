@@ -12,6 +12,7 @@
 #include "dunmail/agent/workflow.h"
 #include "dunmail/cases/cases.h"
 #include "dunmail/cases/sched.h"
+#include "dunmail/core/address.h"
 #include "dunmail/core/common.h"
 #include "dunmail/core/log.h"
 #include "dunmail/mail/compose.h"
@@ -57,13 +58,21 @@ dun_outbound_due(struct dun_store *store, const struct dun_config *cfg,
 
 /* --- recheck --------------------------------------------------------- */
 
+/* The scheduler's rule (sched.c contact_ok): not marked invalid, and an
+ * address send can write. */
+static int
+sendable(const struct dun_debtor *d, size_t i)
+{
+	return !d->email_invalid[i] && dun_email_valid(d->emails[i]);
+}
+
 static int
 has_valid_contact(const struct dun_debtor *d)
 {
 	size_t i;
 
 	for (i = 0; i < d->nemails; i++)
-		if (!d->email_invalid[i])
+		if (sendable(d, i))
 			return 1;
 	return 0;
 }
@@ -430,9 +439,14 @@ outbound_compose(struct dun_store *store, const struct dun_config *cfg,
 
 	out->rcpts = xcalloc(p.debtor->nemails + 1, sizeof(*out->rcpts));
 	for (i = 0; i < p.debtor->nemails; i++)
-		if (!p.debtor->email_invalid[i])
+		if (sendable(p.debtor, i))
 			out->rcpts[out->nrcpts++] =
 			    xstrdup(p.debtor->emails[i]);
+		else if (!p.debtor->email_invalid[i])
+			log_warnx("debtor %s: not sending to '%s': not an "
+			    "address dunmail can write (ASCII only); replace "
+			    "it in the ledger", p.debtor->ref,
+			    p.debtor->emails[i]);
 	if (out->nrcpts == 0) {
 		rc = dun_error_set(DUN_EINVAL, "debtor %s has no valid contact "
 		    "address", p.debtor->ref);

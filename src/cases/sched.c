@@ -6,6 +6,7 @@
 
 #include "dunmail/cases/cases.h"
 #include "dunmail/cases/sched.h"
+#include "dunmail/core/address.h"
 #include "dunmail/core/common.h"
 
 static const char *const action_names[] = {
@@ -86,7 +87,7 @@ contact_ok(const struct dun_debtor *d)
 	size_t i;
 
 	for (i = 0; i < d->nemails; i++)
-		if (!d->email_invalid[i])
+		if (!d->email_invalid[i] && dun_email_valid(d->emails[i]))
 			return 1;
 	return 0;
 }

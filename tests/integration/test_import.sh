@@ -123,6 +123,13 @@ check "cases prints no ESC" not grep -q $'\e' cases_esc.out
 check "cases shows it as ?" grep -qF 'INV-?]0;owned??[2J' cases_esc.out
 check "plan prints no ESC" not grep -q $'\e' plan_esc.out
 check "plan shows it as ?" grep -qF 'INV-?]0;owned??[2J' plan_esc.out
+# A contact imported before addresses had to be ASCII is no address to
+# send to: the case waits (stopped) instead of failing every send.
+sqlite3 "$work/pdfdir.db" "UPDATE contact SET email = 'ü@bücher.test'"
+"$dunmail" -c pdfdir.conf plan --now 2026-11-30T12:00:00Z >plan_idn.out 2>&1
+check "plan: a non-ASCII contact is no valid contact address" grep -q "stopped: no valid contact address" plan_idn.out
+rc=0; "$dunmail" -c pdfdir.conf send --dry-run --now 2026-11-30T12:00:00Z >send_idn.out 2>&1 || rc=$?
+check "send --dry-run with it exits 0 (it exited 65 at every send)" test "$rc" = 0
 
 # Payments close what they clear, once.
 export DUNMAIL_NOW=2026-11-26T08:00:00Z
