@@ -215,6 +215,61 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER blob_no_delete BEFORE DELETE ON blob"
 	"  BEGIN SELECT RAISE(ABORT, 'stored messages are never "
 	"deleted'); END;",
+	/* 3: every event carries the images of the state rows it changed
+	 * ("state_rows"), so verify replays the trail into the tables. Events
+	 * from before carry none: store_baseline() writes the rows as they
+	 * are into `baseline` events, from which the replay starts. */
+	"SELECT 1;",
+};
+
+#define SCHEMA_STATE_IN_TRAIL 3
+
+/*
+ * The state tables and the columns of each that the trail carries
+ * (store_internal.h). Only what decides what dunmail does: not the
+ * outbox's delivery bookkeeping, IMAP keys or timestamps of convenience.
+ */
+const struct store_tracked store__tracked[STORE_T_COUNT] = {
+	[STORE_T_DEBTOR] = { "debtor", "json_object('ref', ref, 'name', "
+	    "name, 'language', language, 'timezone', timezone, 'region', "
+	    "region, 'opted_out', opted_out)", "ref" },
+	[STORE_T_CONTACT] = { "contact", "json_object('debtor_id', "
+	    "debtor_id, 'email', email, 'position', position, 'invalid', "
+	    "invalid, 'invalid_reason', invalid_reason)", "email" },
+	[STORE_T_INVOICE] = { "invoice", "json_object('debtor_id', "
+	    "debtor_id, 'number', number, 'issue_date', issue_date, "
+	    "'due_date', due_date, 'currency', currency, 'amount_minor', "
+	    "amount_minor, 'ledger_open_minor', ledger_open_minor, "
+	    "'paid_minor', paid_minor, 'pdf_path', pdf_path, 'pdf_sha256', "
+	    "pdf_sha256)", "number" },
+	[STORE_T_PAYMENT] = { "payment", "json_object('invoice_id', "
+	    "invoice_id, 'paid_on', paid_on, 'currency', currency, "
+	    "'amount_minor', amount_minor, 'reference', reference)",
+	    "reference" },
+	[STORE_T_CASE] = { "dcase", "json_object('invoice_id', invoice_id, "
+	    "'state', state, 'stage_sent', stage_sent, 'last_reminder_at', "
+	    "last_reminder_at, 'promised_on', promised_on, 'promised_minor', "
+	    "promised_minor, 'broken_promises', broken_promises, "
+	    "'hold_until', hold_until, 'next_action', next_action, "
+	    "'next_detail', next_detail, 'next_action_at', next_action_at, "
+	    "'opened_at', opened_at, 'closed_at', closed_at)",
+	    "(SELECT number FROM invoice WHERE invoice.id = invoice_id)" },
+	[STORE_T_HANDOFF] = { "handoff", "json_object('case_id', case_id, "
+	    "'message_id', message_id, 'reason', reason, 'created_at', "
+	    "created_at, 'resolved_at', resolved_at, 'resolution', "
+	    "resolution, 'operator', operator, 'note', note)", "reason" },
+	[STORE_T_MESSAGE] = { "message", "json_object('direction', "
+	    "direction, 'kind', kind, 'debtor_id', debtor_id, 'sha256', "
+	    "sha256, 'message_id', message_id, 'token', token, 'subject', "
+	    "subject, 'from_addr', from_addr, 'class', class, "
+	    "'sender_contact', sender_contact, 'match_method', match_method)",
+	    "direction || ' ' || kind" },
+	[STORE_T_MESSAGE_CASE] = { "message_case", "json_object('message_id',"
+	    " message_id, 'case_id', case_id, 'stage', stage, 'stage_index', "
+	    "stage_index, 'skipped', skipped)", "'message ' || message_id || "
+	    "', case ' || case_id" },
+	[STORE_T_RECIPIENT] = { "recipient", "json_object('message_id', "
+	    "message_id, 'address', address)", "address" },
 };
 
 /*
@@ -376,6 +431,8 @@ store__bind_text(sqlite3_stmt *st, int idx, const char *s)
 	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
 }
 
+static int store_baseline(struct dun_store *store);
+
 static int
 store_migrate(struct dun_store *store)
 {
@@ -398,6 +455,8 @@ store_migrate(struct dun_store *store)
 			return rc;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
 		if ((rc = store__exec(store, migrations[i])) < 0 ||
+		    (i + 1 == SCHEMA_STATE_IN_TRAIL &&
+		    (rc = store_baseline(store)) < 0) ||
 		    (rc = store__exec(store, sql)) < 0) {
 			dun_store_rollback(store);
 			return rc;
@@ -511,6 +570,7 @@ dun_store_close(struct dun_store *store)
 		sqlite3_close_v2(store->db);
 	free(store->path);
 	free(store->blob_dir);
+	free(store->notes);
 	free(store);
 }
 
@@ -551,6 +611,8 @@ dun_store_begin(struct dun_store *store)
 	return rc;
 }
 
+static int notes_event(struct dun_store *store, const char *kind);
+
 int
 dun_store_commit(struct dun_store *store)
 {
@@ -558,8 +620,16 @@ dun_store_commit(struct dun_store *store)
 
 	if (store->tx_depth == 0)
 		return dun_error_set(DUN_ESTORE, "commit without begin");
+	/* Rows changed after the transaction's last event go into the
+	 * trail too, in an event of their own. */
+	if (store->tx_depth == 1 && !store->tx_failed && store->nnotes > 0 &&
+	    (rc = notes_event(store, "state")) < 0) {
+		dun_store_rollback(store);
+		return rc;
+	}
 	if (--store->tx_depth > 0)
 		return 0;
+	store->nnotes = 0;
 	if (store->tx_failed) {
 		store__exec(store, "ROLLBACK");
 		return dun_error_set(DUN_ESTORE, "transaction rolled back "
@@ -586,7 +656,258 @@ dun_store_rollback(struct dun_store *store)
 		store->tx_failed = 1;
 		return;
 	}
+	store->nnotes = 0;
 	store__exec(store, "ROLLBACK");
+}
+
+/*
+ * The trail's rows. Appending lives here, beside the transactions, so that
+ * a commit can put rows changed after the transaction's last event into
+ * an event of their own; trail.c fills in what an event refers to.
+ */
+
+void
+dun_store__event_hash(char out[65], const struct dun_event *ev)
+{
+	struct dun_buf b = DUN_BUF_INIT;
+
+	/* Version tag first so the canonical form can change safely. */
+	dun_buf_printf(&b, "dunmail-event-v1\n%lld\n%lld\n%s\n%lld\n%lld\n"
+	    "%lld\n%s\n%s\n%s", (long long)ev->seq, (long long)ev->at,
+	    ev->kind, (long long)ev->case_id, (long long)ev->debtor_id,
+	    (long long)ev->message_id,
+	    ev->message_sha256 ? ev->message_sha256 : "", ev->detail,
+	    ev->prev_hash);
+	dun_sha256_hex(out, b.data, b.len);
+	dun_buf_free(&b);
+}
+
+int
+dun_store__event_last_hash(struct dun_store *store, char out[65],
+    int64_t *seq_out)
+{
+	sqlite3_stmt *st = store__prepare(store, "SELECT seq, hash FROM event "
+	    "ORDER BY seq DESC LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq_out = sqlite3_column_int64(st, 0);
+		snprintf(out, 65, "%s", store__col_str(st, 1));
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		memset(out, '0', 64);
+		out[64] = '\0';
+		*seq_out = 0;
+		rc = 0;
+	} else
+		rc = store__error(store, "read last event");
+	store__finish(store, st);
+	return rc;
+}
+
+static int
+event_insert(struct dun_store *store, const struct dun_event *ev)
+{
+	sqlite3_stmt *st = store__prepare(store, "INSERT INTO event (seq, at, "
+	    "kind, case_id, debtor_id, message_id, message_sha256, detail, "
+	    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	int rc;
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	sqlite3_bind_int64(st, 1, ev->seq);
+	sqlite3_bind_int64(st, 2, ev->at);
+	store__bind_text(st, 3, ev->kind);
+	sqlite3_bind_int64(st, 4, ev->case_id);
+	sqlite3_bind_int64(st, 5, ev->debtor_id);
+	sqlite3_bind_int64(st, 6, ev->message_id);
+	store__bind_text(st, 7, ev->message_sha256 ? ev->message_sha256 : "");
+	store__bind_text(st, 8, ev->detail);
+	store__bind_text(st, 9, ev->prev_hash);
+	store__bind_text(st, 10, ev->hash);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
+	    store__error(store, "append event");
+	store__finish(store, st);
+	return rc;
+}
+
+/* The detail given, with "state_rows": the images of the noted rows (null
+ * for one deleted), and the notes taken. */
+static int
+notes_splice(struct dun_store *store, struct dun_buf *out, const char *given)
+{
+	sqlite3_stmt *st;
+	size_t i, len = strlen(given);
+	int rc = 0;
+
+	while (len > 0 && given[len - 1] != '}')
+		len--;
+	if (len == 0) {
+		given = "{}";
+		len = 2;
+	}
+	dun_buf_add(out, given, len - 1);
+	dun_buf_puts(out, len > 2 ? ",\"state_rows\":[" :
+	    "\"state_rows\":[");
+	for (i = 0; i < store->nnotes && rc == 0; i++) {
+		const struct store_note *n = &store->notes[i];
+		char *sql = xasprintf("SELECT %s FROM %s WHERE rowid = ?1",
+		    store__tracked[n->table].image,
+		    store__tracked[n->table].table);
+
+		st = store__prepare(store, sql);
+		free(sql);
+		if (st == NULL)
+			return DUN_ESTORE;
+		sqlite3_bind_int64(st, 1, n->rowid);
+		rc = sqlite3_step(st);
+		dun_buf_printf(out, "%s{\"t\":\"%s\",\"k\":%lld,\"row\":%s}",
+		    i ? "," : "", store__tracked[n->table].table,
+		    (long long)n->rowid, rc == SQLITE_ROW ?
+		    store__col_str(st, 0) : "null");
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+		    store__error(store, "read a changed row");
+		store__finish(store, st);
+	}
+	dun_buf_puts(out, "]}");
+	store->nnotes = 0;
+	return rc;
+}
+
+int
+dun_store__event_append(struct dun_store *store, struct dun_event *ev)
+{
+	struct dun_buf detail = DUN_BUF_INIT;
+	char *given = ev->detail;
+	int64_t last_seq;
+	int rc;
+
+	if ((rc = dun_store_begin(store)) < 0)
+		return rc;
+	if ((rc = dun_store__event_last_hash(store, ev->prev_hash,
+	    &last_seq)) < 0)
+		goto fail;
+	ev->seq = last_seq + 1;
+	if (store->nnotes > 0) {
+		if ((rc = notes_splice(store, &detail, given)) < 0)
+			goto fail;
+		ev->detail = detail.data;
+	}
+	dun_store__event_hash(ev->hash, ev);
+	rc = event_insert(store, ev);
+	ev->detail = given;
+	if (rc < 0)
+		goto fail;
+	dun_buf_free(&detail);
+	return dun_store_commit(store);
+fail:
+	ev->detail = given;
+	dun_buf_free(&detail);
+	dun_store_rollback(store);
+	return rc;
+}
+
+/* An event of its own for the rows noted: at a commit, or at once for a
+ * change made outside a transaction. Wall-clock time: the store has no
+ * caller's `now` here. */
+static int
+notes_event(struct dun_store *store, const char *kind)
+{
+	struct dun_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.at = (dun_time_t)time(NULL);
+	ev.kind = (char *)kind;
+	ev.detail = strcmp(kind, "baseline") == 0 ? (char *)"{\"note\":"
+	    "\"the rows as the store held them when the trail began to "
+	    "carry them (schema 3)\"}" : (char *)"{\"note\":\"rows changed "
+	    "after the last event of their transaction\"}";
+	return dun_store__event_append(store, &ev);
+}
+
+int
+store__note(struct dun_store *store, enum store_table t, int64_t rowid)
+{
+	size_t i;
+
+	/* The same row twice in a row of changes: its image is read once. */
+	for (i = store->nnotes; i > 0 && i + 32 > store->nnotes; i--)
+		if (store->notes[i - 1].table == t &&
+		    store->notes[i - 1].rowid == rowid)
+			return 0;
+	if (store->nnotes == store->notes_cap) {
+		store->notes_cap = store->notes_cap ? store->notes_cap * 2 : 16;
+		store->notes = xreallocarray(store->notes, store->notes_cap,
+		    sizeof(*store->notes));
+	}
+	store->notes[store->nnotes].table = t;
+	store->notes[store->nnotes++].rowid = rowid;
+	return store->tx_depth == 0 ? notes_event(store, "state") : 0;
+}
+
+int
+store__note_query(struct dun_store *store, enum store_table t,
+    const char *sql, int64_t a, int64_t b, const char *text)
+{
+	sqlite3_stmt *st = store__prepare(store, sql);
+	int64_t *ids = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	if (st == NULL)
+		return DUN_ESTORE;
+	/* A parameter sql does not use is not bound (SQLITE_RANGE). */
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	if (text)
+		store__bind_text(st, 3, text);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	rc = rc == SQLITE_DONE ? 0 : store__error(store, "find changed rows");
+	store__finish(store, st);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = store__note(store, t, ids[i]);
+	free(ids);
+	return rc;
+}
+
+/* Schema 3: the state rows as they are, 500 to a `baseline` event, so
+ * verify can replay a store whose earlier events carry no rows. */
+static int
+store_baseline(struct dun_store *store)
+{
+	sqlite3_stmt *st;
+	char *sql;
+	size_t t;
+	int rc = 0;
+
+	for (t = 0; t < STORE_T_COUNT && rc == 0; t++) {
+		sql = xasprintf("SELECT rowid FROM %s ORDER BY rowid",
+		    store__tracked[t].table);
+		st = store__prepare(store, sql);
+		free(sql);
+		if (st == NULL)
+			return DUN_ESTORE;
+		while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			rc = store__note(store, (enum store_table)t,
+			    sqlite3_column_int64(st, 0));
+			if (rc == 0 && store->nnotes >= 500)
+				rc = notes_event(store, "baseline");
+		}
+		if (rc == SQLITE_DONE)
+			rc = 0;
+		else if (rc > 0)
+			rc = store__error(store, "read rows for the baseline");
+		store__finish(store, st);
+	}
+	if (rc == 0 && store->nnotes > 0)
+		rc = notes_event(store, "baseline");
+	return rc;
 }
 
 /* Debtors. */
@@ -599,6 +920,11 @@ contacts_replace(struct dun_store *store, int64_t debtor_id,
 	size_t i;
 	int rc = 0;
 
+	/* Every contact of the debtor, before and after: the trail gets
+	 * the ones removed (as gone) and the ones kept or added. */
+	if ((rc = store__note_query(store, STORE_T_CONTACT, "SELECT id FROM "
+	    "contact WHERE debtor_id = ?1", debtor_id, 0, NULL)) < 0)
+		return rc;
 	/* Keep invalid marks on addresses that stay. */
 	st = store__prepare(store, "DELETE FROM contact WHERE debtor_id = ?1"
 	    " AND email NOT IN (SELECT value FROM json_each(?2))");
@@ -636,6 +962,9 @@ contacts_replace(struct dun_store *store, int64_t debtor_id,
 		sqlite3_reset(st);
 	}
 	store__finish(store, st);
+	if (rc == 0)
+		rc = store__note_query(store, STORE_T_CONTACT, "SELECT id FROM "
+		    "contact WHERE debtor_id = ?1", debtor_id, 0, NULL);
 	return rc;
 }
 
@@ -702,6 +1031,8 @@ dun_store_debtor_upsert(struct dun_store *store, int64_t *id_out,
 		*id_out = sqlite3_last_insert_rowid(store->db);
 	old_id = old ? old->id : 0;
 	dun_debtor_free(old);
+	if (rc == 0)
+		rc = store__note(store, STORE_T_DEBTOR, *id_out);
 	if (rc == 0)
 		rc = contacts_replace(store, *id_out, d);
 	if (rc == 0)
@@ -824,19 +1155,25 @@ int
 dun_store_debtor_set_opt_out(struct dun_store *store, int64_t debtor_id,
     int opted_out)
 {
-	return exec_bound(store, "UPDATE debtor SET opted_out = ?2, "
+	int rc = exec_bound(store, "UPDATE debtor SET opted_out = ?2, "
 	    "updated_at = strftime('%s','now') WHERE id = ?1", debtor_id,
 	    opted_out, NULL, NULL, "set opt-out");
+
+	return rc < 0 ? rc : store__note(store, STORE_T_DEBTOR, debtor_id);
 }
 
 int
 dun_store_contact_set_invalid(struct dun_store *store, int64_t debtor_id,
     const char *email, int invalid, const char *reason)
 {
-	return exec_bound(store, "UPDATE contact SET invalid = ?2, "
+	int rc = exec_bound(store, "UPDATE contact SET invalid = ?2, "
 	    "invalid_reason = ?4 WHERE debtor_id = ?1 AND email = ?3",
 	    debtor_id, invalid, email, reason ? reason : "",
 	    "mark contact");
+
+	return rc < 0 ? rc : store__note_query(store, STORE_T_CONTACT,
+	    "SELECT id FROM contact WHERE debtor_id = ?1 AND email = ?3",
+	    debtor_id, 0, email);
 }
 
 void

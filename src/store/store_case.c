@@ -123,8 +123,10 @@ dun_store_invoice_insert(struct dun_store *store, int64_t *id_out,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "insert invoice");
 	store__finish(store, st);
-	if (rc == 0)
+	if (rc == 0) {
 		*id_out = sqlite3_last_insert_rowid(store->db);
+		rc = store__note(store, STORE_T_INVOICE, *id_out);
+	}
 	return rc;
 }
 
@@ -147,7 +149,8 @@ dun_store_invoice_update(struct dun_store *store,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "update invoice");
 	store__finish(store, st);
-	return rc;
+	return rc < 0 ? rc : store__note_query(store, STORE_T_INVOICE,
+	    "SELECT id FROM invoice WHERE number = ?3", 0, 0, inv->number);
 }
 
 int
@@ -178,6 +181,10 @@ dun_store_payment_add(struct dun_store *store, int64_t invoice_id,
 		return rc;
 	if (!added)
 		return 1;
+	if ((rc = store__note(store, STORE_T_PAYMENT,
+	    sqlite3_last_insert_rowid(store->db))) < 0 ||
+	    (rc = store__note(store, STORE_T_INVOICE, invoice_id)) < 0)
+		return rc;
 	st = store__prepare(store, "UPDATE invoice SET paid_minor = "
 	    "paid_minor + ?2 WHERE id = ?1");
 	if (st == NULL)
@@ -262,8 +269,10 @@ dun_store_case_create(struct dun_store *store, int64_t *id_out,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "create case");
 	store__finish(store, st);
-	if (rc == 0)
+	if (rc == 0) {
 		*id_out = sqlite3_last_insert_rowid(store->db);
+		rc = store__note(store, STORE_T_CASE, *id_out);
+	}
 	return rc;
 }
 
@@ -344,7 +353,7 @@ dun_store_case_save(struct dun_store *store, const struct dun_case *c)
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "save case");
 	store__finish(store, st);
-	return rc;
+	return rc < 0 ? rc : store__note(store, STORE_T_CASE, c->id);
 }
 
 /* The one UPDATE of a case's state: called by dun_case__set_state()
@@ -367,7 +376,7 @@ dun_store__case_set_state(struct dun_store *store, int64_t id,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "set case state");
 	store__finish(store, st);
-	return rc;
+	return rc < 0 ? rc : store__note(store, STORE_T_CASE, id);
 }
 
 int

@@ -1,4 +1,5 @@
-/* Store: the trail's event rows and the blob index. Hashing is trail.c's. */
+/* Store: reading the trail's event rows, and the blob index. Appending is
+ * store.c's, with the state rows each event carries. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,59 +7,6 @@
 #include "dunmail/core/common.h"
 #include "dunmail/store/trail.h"
 #include "store_internal.h"
-
-int
-dun_store__event_last_hash(struct dun_store *store, char out[65],
-    int64_t *seq_out)
-{
-	sqlite3_stmt *st = store__prepare(store, "SELECT seq, hash FROM event "
-	    "ORDER BY seq DESC LIMIT 1");
-	int rc;
-
-	if (st == NULL)
-		return DUN_ESTORE;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(st, 1);
-		*seq_out = sqlite3_column_int64(st, 0);
-		snprintf(out, 65, "%s", h ? (const char *)h : "");
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		memset(out, '0', 64);
-		out[64] = '\0';
-		*seq_out = 0;
-		rc = 0;
-	} else
-		rc = store__error(store, "read last event");
-	store__finish(store, st);
-	return rc;
-}
-
-int
-dun_store__event_insert(struct dun_store *store, struct dun_event *ev)
-{
-	sqlite3_stmt *st = store__prepare(store, "INSERT INTO event (seq, at, "
-	    "kind, case_id, debtor_id, message_id, message_sha256, detail, "
-	    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-	int rc;
-
-	if (st == NULL)
-		return DUN_ESTORE;
-	sqlite3_bind_int64(st, 1, ev->seq);
-	sqlite3_bind_int64(st, 2, ev->at);
-	store__bind_text(st, 3, ev->kind);
-	sqlite3_bind_int64(st, 4, ev->case_id);
-	sqlite3_bind_int64(st, 5, ev->debtor_id);
-	sqlite3_bind_int64(st, 6, ev->message_id);
-	store__bind_text(st, 7, ev->message_sha256 ? ev->message_sha256 : "");
-	store__bind_text(st, 8, ev->detail);
-	store__bind_text(st, 9, ev->prev_hash);
-	store__bind_text(st, 10, ev->hash);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
-	    store__error(store, "append event");
-	store__finish(store, st);
-	return rc;
-}
 
 #define EVENT_COLS "seq, at, kind, case_id, debtor_id, message_id, " \
 	"message_sha256, detail, prev_hash, hash"

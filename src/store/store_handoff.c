@@ -26,6 +26,9 @@ dun_store_handoff_insert(struct dun_store *store, int64_t *id_out,
 	store__finish(store, st);
 	if (rc == 0 && id_out)
 		*id_out = sqlite3_last_insert_rowid(store->db);
+	if (rc == 0)
+		rc = store__note(store, STORE_T_HANDOFF,
+		    sqlite3_last_insert_rowid(store->db));
 	return rc;
 }
 
@@ -145,12 +148,20 @@ handoff_update(struct dun_store *store, const char *where, int64_t arg,
     dun_time_t now, const char *resolution, const char *operator_name,
     const char *note)
 {
-	char *sql = xasprintf("UPDATE handoff SET resolved_at = ?2, "
-	    "resolution = ?3, operator = ?4, note = ?5 WHERE %s AND "
+	char *sql = xasprintf("SELECT id FROM handoff WHERE %s AND "
 	    "resolved_at = 0", where);
-	sqlite3_stmt *st = store__prepare(store, sql);
+	sqlite3_stmt *st;
 	int rc;
 
+	/* The rows it closes, for the trail. */
+	rc = store__note_query(store, STORE_T_HANDOFF, sql, arg, 0, NULL);
+	free(sql);
+	if (rc < 0)
+		return rc;
+	sql = xasprintf("UPDATE handoff SET resolved_at = ?2, "
+	    "resolution = ?3, operator = ?4, note = ?5 WHERE %s AND "
+	    "resolved_at = 0", where);
+	st = store__prepare(store, sql);
 	free(sql);
 	if (st == NULL)
 		return DUN_ESTORE;
@@ -272,7 +283,9 @@ dun_store_contact_add(struct dun_store *store, int64_t debtor_id,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "add contact");
 	store__finish(store, st);
-	return rc;
+	return rc < 0 ? rc : store__note_query(store, STORE_T_CONTACT,
+	    "SELECT id FROM contact WHERE debtor_id = ?1 AND email = ?3",
+	    debtor_id, 0, email);
 }
 
 void

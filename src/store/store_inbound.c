@@ -88,6 +88,8 @@ dun_store_inmsg_insert(struct dun_store *store, int64_t *id_out,
 		*id_out = sqlite3_last_insert_rowid(store->db);
 	}
 	store__finish(store, st);
+	if (rc == 0 && *inserted)
+		rc = store__note(store, STORE_T_MESSAGE, *id_out);
 	if (rc < 0 || *inserted)
 		return rc;
 	st = store__prepare(store, "SELECT id FROM message WHERE direction = "
@@ -291,7 +293,7 @@ dun_store_inmsg_record(struct dun_store *store, int64_t id,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "record inbound message");
 	store__finish(store, st);
-	return rc;
+	return rc < 0 ? rc : store__note(store, STORE_T_MESSAGE, id);
 }
 
 int
@@ -400,7 +402,9 @@ dun_store_message_case_add(struct dun_store *store, int64_t message_id,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "link message to case");
 	store__finish(store, st);
-	return rc;
+	return rc < 0 ? rc : store__note_query(store, STORE_T_MESSAGE_CASE,
+	    "SELECT rowid FROM message_case WHERE message_id = ?1 AND "
+	    "case_id = ?2", message_id, case_id, NULL);
 }
 
 int

@@ -18,6 +18,35 @@ struct store_stmt {
 
 #define STORE_STMT_SLOTS 128 /* a power of two */
 
+/* The tables whose rows decide what dunmail does. Every change to one
+ * goes into the trail: the event that follows the change in its
+ * transaction carries the row's image (the columns below, as SQLite's
+ * json_object), so verify can replay the trail into these rows. */
+enum store_table {
+	STORE_T_DEBTOR,
+	STORE_T_CONTACT,
+	STORE_T_INVOICE,
+	STORE_T_PAYMENT,
+	STORE_T_CASE,
+	STORE_T_HANDOFF,
+	STORE_T_MESSAGE,
+	STORE_T_MESSAGE_CASE,
+	STORE_T_RECIPIENT,
+	STORE_T_COUNT
+};
+
+struct store_tracked {
+	const char *table;  /* SQL name; the key is its rowid */
+	const char *image;  /* SQL expression: the row's image */
+	const char *label;  /* SQL expression naming the row for a person */
+};
+extern const struct store_tracked store__tracked[STORE_T_COUNT];
+
+struct store_note {
+	enum store_table table;
+	int64_t rowid;
+};
+
 struct dun_store {
 	sqlite3 *db;
 	char *path;      /* owned */
@@ -25,6 +54,10 @@ struct dun_store {
 	int tx_depth;
 	int tx_failed;   /* an inner level failed: the outer one rolls back */
 	int64_t busy_since_ms; /* when the current wait for a lock began */
+	/* Rows of the state tables changed since the last event of the
+	 * open transaction: the next event carries their images. */
+	struct store_note *notes; /* owned */
+	size_t nnotes, notes_cap;
 	struct store_stmt stmts[STORE_STMT_SLOTS];
 };
 
@@ -45,5 +78,13 @@ char *store__col_text(sqlite3_stmt *st, int col);
 const char *store__col_str(sqlite3_stmt *st, int col);
 /* Binds text, NULL for NULL. */
 int store__bind_text(sqlite3_stmt *st, int idx, const char *s);
+
+/* Row rowid of table t changed: the next event of the transaction carries
+ * its image (outside a transaction, a `state` event at once). */
+int store__note(struct dun_store *store, enum store_table t, int64_t rowid);
+/* Notes every rowid of t that sql (a SELECT of rowids) returns, with ?1
+ * and ?2 the integers a and b and ?3 text (if not NULL). */
+int store__note_query(struct dun_store *store, enum store_table t,
+	const char *sql, int64_t a, int64_t b, const char *text);
 
 #endif

@@ -120,6 +120,19 @@ dun_store_outbox_insert(struct dun_store *store, int64_t *id_out,
 		store__bind_text(st, 2, row->rcpts[i].address);
 		rc = step_done(store, st, "insert recipient");
 	}
+	store__finish(store, st);
+	st = NULL;
+	/* The row, its cases and its recipients, for the trail. */
+	if (rc == 0)
+		rc = store__note(store, STORE_T_MESSAGE, *id_out);
+	if (rc == 0)
+		rc = store__note_query(store, STORE_T_MESSAGE_CASE, "SELECT "
+		    "rowid FROM message_case WHERE message_id = ?1", *id_out, 0,
+		    NULL);
+	if (rc == 0)
+		rc = store__note_query(store, STORE_T_RECIPIENT, "SELECT "
+		    "rowid FROM recipient WHERE message_id = ?1", *id_out, 0,
+		    NULL);
 cleanup:
 	store__finish(store, st);
 	dun_buf_free(&to);

@@ -9,17 +9,7 @@
 void
 dun_trail_hash(char out[65], const struct dun_event *ev)
 {
-	struct dun_buf b = DUN_BUF_INIT;
-
-	/* Version tag first so the canonical form can change safely. */
-	dun_buf_printf(&b, "dunmail-event-v1\n%lld\n%lld\n%s\n%lld\n%lld\n"
-	    "%lld\n%s\n%s\n%s", (long long)ev->seq, (long long)ev->at,
-	    ev->kind, (long long)ev->case_id, (long long)ev->debtor_id,
-	    (long long)ev->message_id,
-	    ev->message_sha256 ? ev->message_sha256 : "", ev->detail,
-	    ev->prev_hash);
-	dun_sha256_hex(out, b.data, b.len);
-	dun_buf_free(&b);
+	dun_store__event_hash(out, ev);
 }
 
 int
@@ -28,16 +18,9 @@ dun_trail_append(struct dun_store *store, dun_time_t now, const char *kind,
 {
 	struct dun_event ev;
 	char sha[65];
-	int64_t last_seq;
 	int rc;
 
 	memset(&ev, 0, sizeof(ev));
-	if ((rc = dun_store_begin(store)) < 0)
-		return rc;
-	if ((rc = dun_store__event_last_hash(store, ev.prev_hash,
-	    &last_seq)) < 0)
-		goto fail;
-	ev.seq = last_seq + 1;
 	ev.at = now;
 	ev.kind = (char *)kind;
 	if (ref) {
@@ -53,17 +36,11 @@ dun_trail_append(struct dun_store *store, dun_time_t now, const char *kind,
 	    *ev.message_sha256 == '\0')) {
 		rc = dun_store__message_sha256(store, sha, ev.message_id);
 		if (rc < 0 && rc != DUN_ENOTFOUND)
-			goto fail;
+			return rc;
 		ev.message_sha256 = rc == 0 ? sha : NULL;
 	}
 	ev.detail = (char *)(detail_json ? detail_json : "{}");
-	dun_trail_hash(ev.hash, &ev);
-	if ((rc = dun_store__event_insert(store, &ev)) < 0)
-		goto fail;
-	return dun_store_commit(store);
-fail:
-	dun_store_rollback(store);
-	return rc;
+	return dun_store__event_append(store, &ev);
 }
 
 char *
@@ -240,7 +217,8 @@ verify_message(const struct dun_store_message_ref *m, void *arg)
 }
 
 int
-dun_trail_verify(struct dun_store *store, struct dun_verify_report *out)
+dun_trail_verify_chain(struct dun_store *store,
+    struct dun_verify_report *out)
 {
 	struct verify_ctx ctx;
 	int rc;
@@ -262,6 +240,31 @@ dun_trail_verify(struct dun_store *store, struct dun_verify_report *out)
 		    &ctx);
 	if (rc == DUN_ETAMPER)
 		return dun_error_set(DUN_ETAMPER, "%s", out->detail);
+	return rc;
+}
+
+int
+dun_trail_verify_state(struct dun_store *store, struct dun_verify_report *r)
+{
+	int rc = dun_store__replay_check(store, r);
+
+	if (rc == DUN_ETAMPER)
+		return dun_error_set(DUN_ETAMPER, "%s", r->detail);
+	return rc;
+}
+
+int
+dun_trail_verify(struct dun_store *store, struct dun_verify_report *out)
+{
+	int rc;
+
+	/* One read transaction: both passes see the same commit. */
+	if ((rc = dun_store_snapshot(store, 1)) < 0)
+		return rc;
+	rc = dun_trail_verify_chain(store, out);
+	if (rc == 0)
+		rc = dun_trail_verify_state(store, out);
+	dun_store_snapshot(store, 0);
 	return rc;
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The real binary: `verify` passes an intact trail and catches an edited
 # event, a deleted event, two reordered events, a stored message deleted
-# and a tail cut off (by the messages left without events, or with
-# --head, by the head recorded before); `export` writes a bundle that
+# and a tail cut off (by the messages left without events, by the state
+# rows its events had changed, or with --head, by the head recorded
+# before); `export` writes a bundle that
 # sha256sum -c and its own checker accept, and the checker catches an
 # event of the case removed from it and an edited message; `resolve`
 # records the operator and note. The reminders go out through the mail
@@ -68,10 +69,13 @@ check "reordered events named" grep -q "event 3 does not follow event 2" verify.
 tamper "DROP TRIGGER blob_no_delete; DELETE FROM blob WHERE sha256 = '$sha'"
 check "deleted message: exit 65" test "$rc" = 65
 check "deleted message named, with its SHA-256" grep -q "names message [0-9]* stored as $sha, and those bytes are missing" verify.err
-# The last event (the decision) is about no message: only the head
-# recorded before shows it gone.
+# The last event (the decision) is about no message, and the chain
+# without it is whole; but it carried the case row it changed, so the
+# replay shows the row ahead of the trail. The head recorded before says
+# what was cut.
 tamper "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = (SELECT max(seq) FROM event)"
-check "tail cut by one event: the chain alone still verifies" test "$rc" = 0
+check "tail cut by one event: the replayed state differs (exit 65)" test "$rc" = 65
+check "tail cut: ... the case row it changed named" grep -q "dcase [0-9]* (INV-2026-0158): state is \"on_hold\" in the store, \"upcoming\" from the trail" verify.err
 rc=0
 "$DUNMAIL" -c tampered.conf verify --head "$head" > verify.out 2> verify.err || rc=$?
 check "tail cut: verify --head exits 65" test "$rc" = 65

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "dunmail/store/store.h"
+#include "dunmail/store/store_inbound.h"
 #include "dunmail/store/trail.h"
 #include "testutil.h"
 
@@ -256,32 +257,36 @@ keep_last(const struct dun_event *ev, void *arg)
 	return 0;
 }
 
-/* Message row 1, for the fixture's stored bytes, as inbound would write
- * it (the row only: the caller appends its event). */
+/* Message row 1, for the fixture's stored bytes, and its `received`
+ * event (given no SHA-256: the trail reads it from the row), as inbound
+ * writes them: in one transaction, so the event carries the row. */
 static int64_t
 add_message(struct fixture *f)
 {
-	char *sql = xasprintf("INSERT INTO message (id, direction, kind, "
-	    "sha256, size, created_at) VALUES (1, 'in', 'reply', '%s', 36, "
-	    "1000)", f->sha);
+	struct dun_trail_ref ref = { 0 };
+	int64_t id;
+	int inserted;
 
-	tamper(f, sql);
-	free(sql);
-	return 1;
+	assert_int_equal(dun_store_begin(f->store), 0);
+	assert_int_equal(dun_store_inmsg_insert(f->store, &id, &inserted,
+	    "INBOX", 1, 1, f->sha, 36, 0, 1000), 0);
+	assert_int_equal(id, 1);
+	ref.message_id = id;
+	assert_int_equal(dun_trail_append(f->store, 2000, "received", &ref,
+	    "{}"), 0);
+	assert_int_equal(dun_store_commit(f->store), 0);
+	return id;
 }
 
 static void
 test_trail__event_hashes_its_message(void **state)
 {
 	struct fixture *f = *state;
-	struct dun_trail_ref ref = { 0 };
 	struct dun_verify_report r;
 	struct dun_event *last = NULL;
 
-	ref.message_id = add_message(f);
 	/* No SHA-256 given: the trail reads it from the message row. */
-	assert_int_equal(dun_trail_append(f->store, 2000, "received", &ref,
-	    "{}"), 0);
+	add_message(f);
 	assert_int_equal(dun_store_event_foreach(f->store, 0, keep_last,
 	    &last), 0);
 	assert_non_null(last);
@@ -297,13 +302,10 @@ static void
 test_trail__catches_deleted_message_bytes(void **state)
 {
 	struct fixture *f = *state;
-	struct dun_trail_ref ref = { 0 };
 	struct dun_verify_report r;
 	char *sql;
 
-	ref.message_id = add_message(f);
-	assert_int_equal(dun_trail_append(f->store, 2000, "received", &ref,
-	    "{}"), 0);
+	add_message(f);
 	sql = xasprintf("DROP TRIGGER blob_no_delete; DELETE FROM blob WHERE "
 	    "sha256 = '%s'", f->sha);
 	tamper(f, sql);
@@ -319,12 +321,9 @@ static void
 test_trail__catches_message_without_event(void **state)
 {
 	struct fixture *f = *state;
-	struct dun_trail_ref ref = { 0 };
 	struct dun_verify_report r;
 
-	ref.message_id = add_message(f);
-	assert_int_equal(dun_trail_append(f->store, 2000, "received", &ref,
-	    "{}"), 0);
+	add_message(f);
 	assert_int_equal(dun_trail_verify(f->store, &r), 0);
 	/* The tail cut back to before the message's event. */
 	tamper(f, "DROP TRIGGER event_no_delete; DELETE FROM event WHERE "
@@ -338,12 +337,9 @@ static void
 test_trail__catches_altered_message_row(void **state)
 {
 	struct fixture *f = *state;
-	struct dun_trail_ref ref = { 0 };
 	struct dun_verify_report r;
 
-	ref.message_id = add_message(f);
-	assert_int_equal(dun_trail_append(f->store, 2000, "received", &ref,
-	    "{}"), 0);
+	add_message(f);
 	tamper(f, "UPDATE message SET sha256 = '"
 	    "1111111111111111111111111111111111111111111111111111111111111111'");
 	assert_int_equal(dun_trail_verify(f->store, &r), DUN_ETAMPER);

@@ -259,10 +259,16 @@ int dun_store_case_trail_messages(struct dun_store *store,
 	struct dun_case_messages *out, int64_t case_id);
 void dun_case_messages_free(struct dun_case_messages *list);
 
-/* Events: the trail. Only trail.c appends, computing the hash. */
+/* Events: the trail. Only trail.c appends (dun_trail_append). */
 int dun_store__event_last_hash(struct dun_store *store, char out[65],
 	int64_t *seq_out);
-int dun_store__event_insert(struct dun_store *store, struct dun_event *ev);
+/* Appends ev (kind, at, refs and detail set) as the next event: sets its
+ * seq, prev_hash and hash. The images of the state rows changed since the
+ * transaction's last event go into its detail as "state_rows"
+ * (docs/workflow.md, The trail), and into the hash with it. */
+int dun_store__event_append(struct dun_store *store, struct dun_event *ev);
+/* The hash of an event's canonical form (dun_trail_hash). */
+void dun_store__event_hash(char out[65], const struct dun_event *ev);
 /* Calls fn for every event in seq order (case_id 0 = all); stops and
  * returns fn's value if non-zero. */
 int dun_store_event_foreach(struct dun_store *store, int64_t case_id,

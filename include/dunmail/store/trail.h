@@ -55,6 +55,9 @@ struct dun_verify_report {
 	int64_t events;     /* events checked */
 	int64_t blobs;      /* stored messages checked */
 	int64_t messages;   /* message rows checked against the trail */
+	int64_t rows;       /* state rows compared with the replayed trail */
+	int64_t images;     /* row images the events carry */
+	int64_t baseline_seq; /* the first `baseline` event, 0 if none */
 	int64_t bad_seq;    /* first broken event, 0 if none */
 	int64_t head_seq;   /* the last event (0 = none) ... */
 	char head_hash[65]; /* ... and its hash */
@@ -66,10 +69,20 @@ struct dun_verify_report {
  * message an event names, and every message row, has its bytes stored,
  * and that every message row is named by an event (each is stored in the
  * transaction of the event about it, so one named by none lost its
- * events). DUN_ETAMPER on the first problem, with the report saying
- * exactly where.
+ * events). Then replays the row images the events carry and compares the
+ * state tables with them, row by row and column by column.
+ * DUN_ETAMPER on the first problem, with the report saying exactly
+ * where (for a state row: table, rowid, column, both values).
  */
 int dun_trail_verify(struct dun_store *store, struct dun_verify_report *out);
+/* Its two halves, for a caller that checks a recorded head between them
+ * (inside dun_store_snapshot, so all see one commit): the chain,
+ * the stored files and the messages; then the state tables against the
+ * replayed trail. */
+int dun_trail_verify_chain(struct dun_store *store,
+	struct dun_verify_report *out);
+int dun_trail_verify_state(struct dun_store *store,
+	struct dun_verify_report *r);
 
 /*
  * After dun_trail_verify: DUN_ETAMPER unless the trail still holds event
@@ -107,6 +120,13 @@ struct dun_store_message_ref {
 int dun_store__message_refs_foreach(struct dun_store *store,
 	int (*fn)(const struct dun_store_message_ref *ref, void *arg),
 	void *arg);
+/* The state tables against the trail's row images, replayed in one pass
+ * (src/store/replay.c); DUN_ETAMPER with r->detail naming the first
+ * difference. */
+int dun_store__replay_check(struct dun_store *store,
+	struct dun_verify_report *r);
+/* Begins (1) or ends (0) a read transaction, unless one is open. */
+int dun_store_snapshot(struct dun_store *store, int begin);
 /* A message row's SHA-256 ("" if it has none); DUN_ENOTFOUND if no row. */
 int dun_store__message_sha256(struct dun_store *store, char out[65],
 	int64_t message_id);
