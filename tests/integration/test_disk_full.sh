@@ -45,6 +45,8 @@ q() { sqlite3 "$db" "$@"; }
 # the 60 KB PDF (about 3.4 MB of mail) fall due on 2026-11-09.
 users=(acme globex initech umbrella huaxin longteng jinfeng taipei)
 pdf=$REPO/contrib/demo/pdf/INV-2026-0142.pdf
+# A PDF outside the CSV's folder must be in [ledger] pdf_dir.
+printf '[ledger]\npdf_dir = %s\n' "$REPO/contrib/demo/pdf" >>"$conf"
 header="debtor_ref,debtor_name,email,language,timezone,region,invoice_number,issue_date,due_date,currency,amount,open_amount,pdf"
 ledger() { # FIRST COUNT
     echo "$header"

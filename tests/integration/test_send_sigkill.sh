@@ -35,6 +35,8 @@ dm() { "$DUNMAIL" -c "$conf" "$@"; }
 users=(acme globex initech umbrella huaxin longteng jinfeng taipei)
 csv=$WORK/ledger.csv
 pdf=$REPO/contrib/demo/pdf/INV-2026-0142.pdf
+# A PDF outside the CSV's folder must be in [ledger] pdf_dir.
+printf '[ledger]\npdf_dir = %s\n' "$REPO/contrib/demo/pdf" >>"$conf"
 {
     echo "debtor_ref,debtor_name,email,language,timezone,region,invoice_number,issue_date,due_date,currency,amount,open_amount,pdf"
     for i in $(seq 1 40); do
