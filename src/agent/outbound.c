@@ -370,7 +370,9 @@ outbound_compose(struct dun_store *store, const struct dun_config *cfg,
 		return dun_error_set(DUN_EINVAL, "an empty batch");
 	if ((rc = load_batch(&p, store, batch)) < 0)
 		goto cleanup;
-	lang = *p.debtor->language ? p.debtor->language : cfg->language;
+	/* zh-TW and zh in Taiwan, Hong Kong, Macao read Traditional. */
+	lang = dun_render_language(*p.debtor->language ? p.debtor->language :
+	    cfg->language, p.debtor->region);
 
 	rc = dun_store_thread_last(store, &prev_id, &prev_refs, &prev_token,
 	    p.debtor->id, now - (dun_time_t)THREAD_DAYS * 86400);
@@ -457,8 +459,10 @@ outbound_compose(struct dun_store *store, const struct dun_config *cfg,
 	out->language = xstrdup(lang);
 
 	memset(&in, 0, sizeof(in));
-	in.from_name = cfg->sender_name && *cfg->sender_name ?
-	    cfg->sender_name : cfg->company;
+	/* The sender's name in the debtor's language (name[zh] = ...). */
+	in.from_name = dun_config_sender(cfg, "name", lang, NULL);
+	if (in.from_name == NULL || *in.from_name == '\0')
+		in.from_name = dun_config_sender(cfg, "company", lang, NULL);
 	in.from_addr = cfg->sender_email;
 	in.to_name = p.debtor->name;
 	in.to_addrs = (const char *const *)out->rcpts;
@@ -468,6 +472,9 @@ outbound_compose(struct dun_store *store, const struct dun_config *cfg,
 	in.in_reply_to = out->in_reply_to;
 	in.references = out->references;
 	in.token = out->token;
+	in.reply_to = cfg->reply_to;
+	in.unsubscribe_to = cfg->list_unsubscribe ? (cfg->reply_to &&
+	    *cfg->reply_to ? cfg->reply_to : cfg->sender_email) : NULL;
 	in.language = lang;
 	in.date = now;
 	in.date_tz = cfg->timezone;

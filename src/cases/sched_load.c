@@ -48,7 +48,7 @@ plan_debtor(struct dun_sched_plan *plan, struct dun_store *store,
 	struct dun_store_answer *answers = NULL;
 	dun_time_t *sent = NULL;
 	size_t nanswers = 0, nsent = 0, i, j, n = to - from, reminders = 0;
-	int rc;
+	int rc, final = 0;
 
 	if ((rc = dun_store_reminder_times(store, &sent, &nsent, d->id,
 	    now - (dun_time_t)HISTORY_DAYS * 86400)) < 0)
@@ -77,8 +77,16 @@ plan_debtor(struct dun_sched_plan *plan, struct dun_store *store,
 	dun_sched_plan(plan->items + from, &cfg->policy, &in, now);
 	for (i = from; i < to; i++)
 		if (plan->items[i].action == DUN_SCHED_SEND &&
-		    plan->items[i].kind == DUN_OUT_REMINDER)
+		    plan->items[i].kind == DUN_OUT_REMINDER) {
 			reminders++;
+			final |= plan->items[i].final_stage;
+		}
+	/* A final notice also lists the other overdue invoices
+	 * (dun_sched_batches). */
+	for (i = from; final && i < to; i++)
+		reminders += plan->items[i].action == DUN_SCHED_WAIT &&
+		    plan->items[i].kind == DUN_OUT_REMINDER &&
+		    plan->items[i].overdue;
 	for (i = from; i < to; i++) {
 		if (plan->items[i].action != DUN_SCHED_SEND)
 			continue;

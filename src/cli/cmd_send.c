@@ -18,6 +18,7 @@
 #include "dunmail/cases/cases.h"
 #include "dunmail/core/json.h"
 #include "dunmail/core/log.h"
+#include "dunmail/core/money.h"
 #include "dunmail/store/trail.h"
 
 #define STALE_AFTER (24 * 3600) /* a planned row older than this is re-planned */
@@ -28,6 +29,7 @@ struct send_run {
 	struct cli_ctx *ctx;
 	struct dun_outbox ob;
 	int dry_run;
+	int json;         /* --dry-run --json: one JSON object a message */
 	int stop_rc;      /* the error that stopped the run, or 0 */
 	int problems_rc;  /* first per-message problem (template, PDF) */
 	int share, shares; /* this process sends debtors id % shares == share */
@@ -90,17 +92,97 @@ drop_busy(struct dun_store *store, struct dun_out_batch *batch)
 	return 0;
 }
 
+/* One invoice of a message, for --json. */
+static void
+json_invoice(struct dun_buf *b, struct dun_store *store,
+    const struct dun_config *cfg, const struct dun_out_batch *batch,
+    size_t i, const struct dun_debtor *d, dun_time_t now)
+{
+	struct dun_case *c = NULL;
+	struct dun_invoice *inv = NULL;
+	int s = batch->stage_index ? batch->stage_index[i] : -1;
+	long days;
+	char date[11], amount[64];
+
+	if (dun_store_case_get(store, &c, batch->case_ids[i]) < 0 ||
+	    dun_store_invoice_get_id(store, &inv, c->invoice_id) < 0) {
+		dun_case_free(c);
+		return;
+	}
+	days = (long)(dun_tz_date(now, d->timezone) - inv->due_date);
+	dun_date_format(date, inv->due_date);
+	dun_money_plain(amount, sizeof(amount), inv->open_minor,
+	    inv->currency);
+	dun_json_open(b);
+	dun_json_str(b, "invoice", inv->number);
+	/* The stage it gets; "" when it is listed at no stage of its own
+	 * (an answer, or an overdue invoice completing a final notice). */
+	dun_json_str(b, "stage", s >= 0 && (size_t)s < cfg->policy.nstages ?
+	    cfg->policy.stages[s].template : "");
+	dun_json_str(b, "due_date", date);
+	dun_json_int(b, "days_overdue", days > 0 ? days : 0);
+	dun_json_str(b, "open_amount", amount);
+	dun_json_str(b, "currency", inv->currency);
+	dun_json_close(b);
+	dun_case_free(c);
+	dun_invoice_free(inv);
+}
+
+/* send --dry-run --json: the message as one line of JSON
+ * (docs/sending.md). */
+static void
+print_json(struct send_run *run, const struct dun_out_batch *batch,
+    const struct dun_out_message *msg, const struct dun_debtor *d)
+{
+	struct dun_buf b = DUN_BUF_INIT, arr = DUN_BUF_INIT;
+	char at[32];
+	size_t i;
+
+	dun_buf_puts(&arr, "[");
+	for (i = 0; i < msg->nrcpts; i++) {
+		dun_buf_puts(&arr, i ? ",\"" : "\"");
+		dun_json_escape(&arr, msg->rcpts[i]);
+		dun_buf_puts(&arr, "\"");
+	}
+	dun_buf_puts(&arr, "]");
+	dun_time_format_utc(at, run->ctx->now);
+	dun_json_open(&b);
+	dun_json_str(&b, "debtor_ref", d->ref);
+	dun_json_str(&b, "template", batch->template);
+	dun_json_raw(&b, "to", arr.data);
+	dun_json_str(&b, "subject", msg->subject);
+	dun_json_str(&b, "at", at);
+	dun_buf_free(&arr);
+	dun_buf_puts(&arr, "[");
+	for (i = 0; i < batch->ncases; i++)
+		json_invoice(&arr, run->ctx->store, run->ctx->cfg, batch, i, d,
+		    run->ctx->now);
+	dun_buf_puts(&arr, "]");
+	dun_json_raw(&b, "invoices", arr.data);
+	dun_json_close(&b);
+	printf("%s\n", b.data);
+	dun_buf_free(&arr);
+	dun_buf_free(&b);
+}
+
 static void
 print_message(struct send_run *run, const char *verb,
     const struct dun_out_batch *batch, const struct dun_out_message *msg)
 {
 	struct dun_store *store = run->ctx->store;
 	struct dun_debtor *d = NULL;
-	char *invoices = invoice_list(store, batch->case_ids, batch->ncases);
+	char *invoices;
 	size_t i;
 
 	if (dun_store_debtor_get(store, &d, batch->debtor_id) < 0)
 		d = NULL;
+	if (run->json) {
+		if (d)
+			print_json(run, batch, msg, d);
+		dun_debtor_free(d);
+		return;
+	}
+	invoices = invoice_list(store, batch->case_ids, batch->ncases);
 	printf("%s %s (%s) %s [%s] to ", verb, d ? d->ref : "?",
 	    d ? d->name : "?", batch->template, invoices);
 	for (i = 0; i < msg->nrcpts; i++)
@@ -226,6 +308,8 @@ retry_row(struct send_run *run, const struct dun_outbox_row *row)
 		 * qualifies, the message as written must not go. */
 		rc = dun_outbox_cancel(&run->ob, row->id, ctx->now,
 		    why ? why : "some invoices no longer qualify");
+	else if (run->dry_run && run->json)
+		rc = 0; /* a retry was shown when it was first planned */
 	else if (run->dry_run) {
 		printf("would retry %s (%s) to %s: %s\n", row->message_id,
 		    row->template, row->rcpts ? row->rcpts[0].address : "?",
@@ -826,6 +910,7 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "now", required_argument, NULL, 't' },
 		/* Internal: a worker started by a run (see workers_start). */
 		{ "share", required_argument, NULL, 's' },
@@ -843,6 +928,9 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 		switch (ch) {
 		case 'n':
 			run.dry_run = 1;
+			break;
+		case 'j':
+			run.json = 1;
 			break;
 		case 't':
 			if (dun_time_parse(&ctx->now, optarg) < 0) {
@@ -865,7 +953,8 @@ cmd_send(struct cli_ctx *ctx, int argc, char **argv)
 			return cli_usage("send");
 		}
 	}
-	if (optind != argc || (run.shares && run.report_fd <= 2))
+	if (optind != argc || (run.shares && run.report_fd <= 2) ||
+	    (run.json && !run.dry_run))
 		return cli_usage("send");
 	if ((rc = cli_store(ctx)) != 0)
 		return rc;

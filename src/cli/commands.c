@@ -65,7 +65,7 @@ const struct cli_cmd cli_cmds[] = {
 	  "in a mail program." },
 	{ "send", cmd_send, 0,
 	  "send the reminders that are due now",
-	  "dunmail send [--now TIME] [--dry-run]",
+	  "dunmail send [--now TIME] [--dry-run [--json]]",
 	  "Sends what is due at TIME (default now): first settles what an\n"
 	  "interrupted run left (a message caught mid-send is looked up in the\n"
 	  "IMAP Sent folder; if it cannot be found it is handed to a person,\n"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +36,9 @@ static const struct key keys[] = {
 	{ "sender", "company", K_STR, OFF(company), 0, 0, "Acme Vendor Ltd" },
 	{ "sender", "email", K_STR, OFF(sender_email), 0, 0, "ar@vendor.test" },
 	{ "sender", "phone", K_STR, OFF(sender_phone), 0, 0, "" },
+	{ "sender", "reply_to", K_STR, OFF(reply_to), 0, 0, "" },
+	{ "sender", "legal", K_STR, OFF(legal), 0, 0, "" },
+	{ "sender", "list_unsubscribe", K_BOOL, OFF(list_unsubscribe), 0, 0, "no" },
 	{ "sender", "message_id_domain", K_STR, OFF(msgid_domain), 0, 0, "" },
 	{ "sender", "payment_instructions", K_STR, OFF(payment_instructions), 0, 0,
 	  "Please pay by bank transfer, quoting the invoice number." },
@@ -517,6 +521,125 @@ set_value(struct load_ctx *ctx, const struct key *k, const char *value)
 	}
 }
 
+/* The [sender] keys that may be given per language or currency. */
+static const char *const local_keys[] = { "name", "company", "phone",
+	"payment_instructions", "next_step", "legal" };
+
+/* KEY[LANG], KEY[CUR] or KEY[LANG.CUR] in [sender]. */
+static void
+set_local(struct load_ctx *ctx, const char *name, const char *value)
+{
+	struct dun_config *cfg = ctx->cfg;
+	struct dun_config_local l;
+	const char *open = strchr(name, '['), *p, *part;
+	size_t i, n, klen = (size_t)(open - name);
+	int known = 0;
+
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < DUN_ARRAY_SIZE(local_keys); i++)
+		known |= strlen(local_keys[i]) == klen &&
+		    strncmp(local_keys[i], name, klen) == 0;
+	if (!known || name[strlen(name) - 1] != ']' || klen >= sizeof(l.key)) {
+		problem(ctx, "unknown key '%s' in section [sender]: only name, "
+		    "company, phone, payment_instructions, next_step and legal "
+		    "take [LANGUAGE], [CURRENCY] or [LANGUAGE.CURRENCY]", name);
+		return;
+	}
+	memcpy(l.key, name, klen);
+	for (part = open + 1; *part != ']'; part = *p ? p + 1 : p) {
+		for (p = part; *p != '.' && *p != ']'; p++)
+			if (!isalpha((unsigned char)*p) && *p != '-') {
+				problem(ctx, "%s: '%c' in the qualifier (a "
+				    "language such as zh or zh-Hant, a currency "
+				    "such as EUR, or both as zh.CNY)", name, *p);
+				return;
+			}
+		n = (size_t)(p - part);
+		if (n == 3 && isupper((unsigned char)part[0]) &&
+		    isupper((unsigned char)part[1]) &&
+		    isupper((unsigned char)part[2]))
+			memcpy(l.currency, part, 3);
+		else if (n > 0 && n < sizeof(l.lang))
+			memcpy(l.lang, part, n);
+		else {
+			problem(ctx, "%s: empty or overlong qualifier", name);
+			return;
+		}
+		if (*p == ']')
+			break;
+	}
+	/* A continued value (indented next line) arrives again. */
+	for (i = 0; i < cfg->nlocal; i++)
+		if (!strcmp(cfg->local[i].key, l.key) &&
+		    !strcmp(cfg->local[i].lang, l.lang) &&
+		    !strcmp(cfg->local[i].currency, l.currency)) {
+			char *joined = xasprintf("%s\n%s", cfg->local[i].value,
+			    value);
+			free(cfg->local[i].value);
+			cfg->local[i].value = joined;
+			return;
+		}
+	l.value = xstrdup(value);
+	cfg->local = xreallocarray(cfg->local, cfg->nlocal + 1,
+	    sizeof(*cfg->local));
+	cfg->local[cfg->nlocal++] = l;
+}
+
+const char *
+dun_config_sender(const struct dun_config *cfg, const char *key,
+    const char *lang, const char *currency)
+{
+	const char *best = NULL, *base;
+	size_t i, blen = 0;
+	int score, best_score = -1, zh;
+
+	if (lang == NULL)
+		lang = "";
+	/* zh-Hant falls back to zh, en-GB to en. */
+	base = strchr(lang, '-');
+	blen = base ? (size_t)(base - lang) : strlen(lang);
+	for (i = 0; i < cfg->nlocal; i++) {
+		const struct dun_config_local *l = &cfg->local[i];
+		if (strcmp(l->key, key) != 0)
+			continue;
+		if (*l->lang == '\0')
+			score = 0;
+		else if (strcasecmp(l->lang, lang) == 0)
+			score = 4;
+		else if (strlen(l->lang) == blen &&
+		    strncasecmp(l->lang, lang, blen) == 0)
+			score = 2;
+		else
+			continue;
+		if (*l->currency) {
+			if (currency == NULL || strcmp(l->currency, currency))
+				continue;
+			score++;
+		}
+		if (score > best_score) {
+			best_score = score;
+			best = l->value;
+		}
+	}
+	if (best)
+		return best;
+	zh = strncmp(lang, "zh", 2) == 0 && (lang[2] == '\0' ||
+	    lang[2] == '-');
+	if (!strcmp(key, "name"))
+		return cfg->sender_name;
+	if (!strcmp(key, "company"))
+		return cfg->company;
+	if (!strcmp(key, "phone"))
+		return cfg->sender_phone;
+	if (!strcmp(key, "payment_instructions"))
+		return cfg->payment_instructions;
+	if (!strcmp(key, "next_step"))
+		return zh ? cfg->next_step_zh : cfg->next_step_en;
+	if (!strcmp(key, "legal"))
+		return cfg->legal;
+	return "";
+}
+
 static int
 config_handler(void *user, const char *section, const char *name,
     const char *value)
@@ -524,6 +647,10 @@ config_handler(void *user, const char *section, const char *name,
 	struct load_ctx *ctx = user;
 	size_t i;
 
+	if (!strcmp(section, "sender") && strchr(name, '[')) {
+		set_local(ctx, name, value);
+		return 1;
+	}
 	if (!strcmp(section, "holidays")) {
 		add_holidays(ctx, name, value);
 		return 1;
@@ -718,6 +845,10 @@ finish(struct load_ctx *ctx)
 		free(cfg->msgid_domain);
 		cfg->msgid_domain = xstrdup(at + 1);
 	}
+	at_key(ctx, "sender", "reply_to");
+	if (*cfg->reply_to && !dun_email_valid(cfg->reply_to))
+		problem(ctx, "[sender] reply_to '%s' is not an address",
+		    cfg->reply_to);
 	if (*cfg->operator_name == '\0') {
 		free(cfg->operator_name);
 		user = getenv("USER");
@@ -860,6 +991,11 @@ dun_config_free(struct dun_config *cfg)
 	free(cfg->sender_name);
 	free(cfg->company);
 	free(cfg->sender_email);
+	free(cfg->reply_to);
+	free(cfg->legal);
+	for (i = 0; i < cfg->nlocal; i++)
+		free(cfg->local[i].value);
+	free(cfg->local);
 	free(cfg->sender_phone);
 	free(cfg->msgid_domain);
 	free(cfg->payment_instructions);

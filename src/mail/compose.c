@@ -193,6 +193,17 @@ encode_words(struct dun_buf *out, const char *s, size_t *col)
 				break;
 			take += n;
 		}
+		/* A word is not cut in two: the word ends the encoded-word
+		 * with its space (readers that show a break between
+		 * encoded-words then break between words). Text without
+		 * spaces (Chinese) is cut between characters. */
+		if (i + take < len && p[i + take] != ' ') {
+			size_t sp = take;
+			while (sp > 0 && p[i + sp - 1] != ' ')
+				sp--;
+			if (sp > 0)
+				take = sp;
+		}
 		if (take == 0)
 			take = utf8_len(p[i]);
 		dun_buf_puts(out, "=?UTF-8?B?");
@@ -424,39 +435,58 @@ put_quoted(struct dun_buf *out, const char *s)
 	dun_buf_puts(out, "\"");
 }
 
+/* One character, percent-encoded where RFC 2231 wants it. */
+static void
+enc_char(struct dun_buf *out, const unsigned char *p, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (attr_char(p[k]))
+			dun_buf_add(out, p + k, 1);
+		else
+			dun_buf_printf(out, "%%%02X", p[k]);
+}
+
 /* filename*=UTF-8''... split into filename*0*=, filename*1*=, ... when
- * long, never inside a %XX. */
+ * long. A segment ends between characters, never inside one: a reader
+ * that decodes each segment on its own (RFC 2231 allows it) still sees
+ * whole characters. */
 static void
 param_2231(struct dun_buf *out, const char *attr, const char *value)
 {
-	struct dun_buf enc = DUN_BUF_INIT;
-	const unsigned char *p;
-	size_t i, seg = 0, start, limit;
+	struct dun_buf enc = DUN_BUF_INIT, seg = DUN_BUF_INIT, ch;
+	const unsigned char *p = (const unsigned char *)value;
+	size_t i, n, len = strlen(value), nseg = 0, limit;
 
 	dun_buf_puts(&enc, "UTF-8''");
-	for (p = (const unsigned char *)value; *p; p++)
-		if (attr_char(*p))
-			dun_buf_add(&enc, p, 1);
-		else
-			dun_buf_printf(&enc, "%%%02X", *p);
+	enc_char(&enc, p, len);
 	limit = FOLD_AT - 2 - strlen(attr) - 6;
 	if (enc.len <= limit) {
 		dun_buf_printf(out, ";\r\n %s*=%s", attr, enc.data);
 		dun_buf_free(&enc);
 		return;
 	}
-	for (i = 0; i < enc.len; seg++) {
-		start = i;
-		i += limit < enc.len - i ? limit : enc.len - i;
-		/* Back off so a %XX stays whole. */
-		if (i < enc.len && i >= 1 && enc.data[i - 1] == '%')
-			i -= 1;
-		else if (i < enc.len && i >= 2 && enc.data[i - 2] == '%')
-			i -= 2;
-		dun_buf_printf(out, ";\r\n %s*%zu*=%.*s", attr, seg,
-		    (int)(i - start), enc.data + start);
-	}
 	dun_buf_free(&enc);
+	dun_buf_puts(&seg, "UTF-8''");
+	for (i = 0; i < len; i += n) {
+		n = utf8_len(p[i]);
+		if (i + n > len)
+			n = len - i;
+		memset(&ch, 0, sizeof(ch));
+		enc_char(&ch, p + i, n);
+		if (seg.len > 0 && seg.len + ch.len > limit) {
+			dun_buf_printf(out, ";\r\n %s*%zu*=%s", attr, nseg++,
+			    seg.data);
+			seg.len = 0;
+			seg.data[0] = '\0';
+		}
+		dun_buf_add(&seg, ch.data, ch.len);
+		dun_buf_free(&ch);
+	}
+	if (seg.len > 0)
+		dun_buf_printf(out, ";\r\n %s*%zu*=%s", attr, nseg, seg.data);
+	dun_buf_free(&seg);
 }
 
 static void
@@ -554,6 +584,12 @@ dun_compose(char **out, size_t *len_out, const struct dun_compose_input *in)
 	    (rc = dun_compose_address(&b, "To", in->to_name, in->to_addrs,
 	    in->nto)) < 0)
 		goto fail;
+	if (in->reply_to && *in->reply_to) {
+		const char *rt[1] = { in->reply_to };
+		if ((rc = dun_compose_address(&b, "Reply-To", NULL, rt,
+		    1)) < 0)
+			goto fail;
+	}
 	dun_compose_header(&b, "Subject", in->subject);
 	header_ids(&b, "Message-ID", in->message_id);
 	if (in->in_reply_to && *in->in_reply_to)
@@ -562,6 +598,20 @@ dun_compose(char **out, size_t *len_out, const struct dun_compose_input *in)
 		header_ids(&b, "References", in->references);
 	if (in->token && *in->token)
 		dun_compose_header(&b, "X-Dunmail-Token", in->token);
+	if (in->unsubscribe_to && *in->unsubscribe_to) {
+		if (!addr_ok(in->unsubscribe_to)) {
+			rc = dun_error_set(DUN_EINVAL, "bad List-Unsubscribe "
+			    "address");
+			goto fail;
+		}
+		/* The reply it writes is a STOP with the token, which the
+		 * classifier's en.optout.subject rule takes as an opt-out. */
+		dun_buf_printf(&b, "List-Unsubscribe: <mailto:%s?subject=STOP",
+		    in->unsubscribe_to);
+		if (in->token && *in->token && ascii_plain(in->token))
+			dun_buf_printf(&b, "%%20%%5Bref%%3A%s%%5D", in->token);
+		dun_buf_puts(&b, ">\r\n");
+	}
 	if (in->language && *in->language && ascii_plain(in->language))
 		dun_compose_header(&b, "Content-Language", in->language);
 	dun_buf_puts(&b, "MIME-Version: 1.0\r\n");

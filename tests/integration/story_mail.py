@@ -310,7 +310,9 @@ def cmd_audit(a):
     for mid, row in st.out.items():
         if row["outbox_state"] == "sent" and row["kind"] == "reminder":
             for inv, stage, _ in st.cases[row["id"]]:
-                per[(inv, stage)] += 1
+                # "": listed in a final notice at no stage of its own.
+                if stage:
+                    per[(inv, stage)] += 1
     for (inv, stage), k in per.items():
         if k > 1:
             fails.append("%s got stage %s %d times" % (inv, stage, k))
@@ -328,8 +330,8 @@ def cmd_states(a):
     """Cases from `dunmail cases --json` (stdin) against the expectations
     in --expect (lines: INVOICE STATE NEXT; STATE 'R' = reminding, i.e.
     upcoming/overdue by the due date in the debtor's zone at --now, or
-    escalated once the final notice went; NEXT 'R' = remind, or none once
-    the final notice went; NEXT '*' = any)."""
+    escalated once the final notice went; NEXT 'R' = remind, or
+    wait(final_deadline) once the final notice went; NEXT '*' = any)."""
     st = Store(a.db)
     now = dt.datetime.fromisoformat(a.now.replace("Z", "+00:00"))
     want = {}
@@ -362,8 +364,9 @@ def cmd_states(a):
             state = "escalated" if inv in final else (
                 "overdue" if c["due_date"] < today else "upcoming")
         if nxt == "R":
-            # After the final notice no stage is left to send.
-            nxt = "none" if inv in final else "remind"
+            # After the final notice no stage is left to send: the case
+            # waits for its deadline (wait(final_deadline)), then a person.
+            nxt = "wait" if inv in final else "remind"
         actual_next = c["next_action"] + ("(%s)" % c["next_detail"] if c["next_detail"] else "")
 
         if c["state"] != state or (nxt != "*" and actual_next != nxt and c["next_action"] != nxt):

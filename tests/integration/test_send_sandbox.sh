@@ -166,7 +166,9 @@ for mid in got:
     if mid not in msgs:
         bad("nothing delivered that the store did not send", mid)
 
-per_case = collections.Counter((c[0], c[3]) for m in msgs.values() for c in m["cases"])
+# Stage "" (index -1): an overdue invoice listed in a final notice at no
+# stage of its own (docs/policy.md).
+per_case = collections.Counter((c[0], c[3]) for m in msgs.values() for c in m["cases"] if c[3])
 for k, n in per_case.items():
     if n > 1:
         bad("each stage at most once per case", f"{k} sent {n} times")
@@ -177,16 +179,23 @@ for k, n in per_run.items():
 order = collections.defaultdict(list)
 for m in msgs.values():
     for number, due, sidx, stage, pdf in m["cases"]:
-        order[number].append(sidx)
+        if sidx >= 0:
+            order[number].append(sidx)
+after_due = min(i for i, (name, off) in enumerate(sorted(offsets.items(), key=lambda x: x[1])) if off > 0)
 for number, seq in order.items():
     if seq != sorted(seq):
         bad("stages go forward", f"{number}: {seq}")
+    # After the due date each stage needs the one before it.
+    for a, b in zip([-1] + seq, seq):
+        if b > after_due and b != a + 1:
+            bad("escalation earned, one stage at a time", f"{number}: {seq}")
 
 checks = ["delivered once to each recipient", "nothing delivered that the store did not send",
           "PDFs byte-identical", "Chinese subjects decode", "Chinese file names decode",
           "inside the window, weekdays, debtor's zone", "not on a holiday",
           "no stage before its day", "each stage at most once per case",
-          "grouped: one message per debtor and run", "stages go forward"]
+          "grouped: one message per debtor and run", "stages go forward",
+          "escalation earned, one stage at a time"]
 print(f"# {len(msgs)} messages sent, {sum(len(v) for v in got.values())} delivered, "
       f"{len(per_case)} case stages, {len(set(m['ref'] for m in msgs.values()))} debtors")
 for ref in sorted(set(m["ref"] for m in msgs.values())):

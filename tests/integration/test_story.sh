@@ -280,7 +280,9 @@ story_check_day() {
 		;;
 	2026-12-07)
 		check_eq "$day: initech heard nothing during the hold" "$(got_between initech@buyer.test 2026-11-18 2026-12-06)" 0
-		check_eq "$day: the hold ended: initech's reminders resume" "$(received initech@buyer.test | awk -v d="$day" '$1 == d {print $3}')" overdue_2
+		# Its last letter was the due-day note (16 Nov): the first overdue
+		# reminder comes next, not a "second reminder" (issue 10).
+		check_eq "$day: the hold ended: initech's reminders resume with the first overdue reminder" "$(received initech@buyer.test | awk -v d="$day" '$1 == d {print $3}')" overdue_1
 		expect INV-2026-0163 R R
 		;;
 	2026-12-15)

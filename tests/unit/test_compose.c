@@ -401,6 +401,71 @@ test_compose__structure_and_round_trip(void **state)
 	free(msg);
 }
 
+/* Splits fall between characters and between words: each RFC 2231
+ * segment decodes to whole UTF-8 characters on its own, and an encoded
+ * subject never cuts a word between two encoded-words. */
+static void
+test_compose__split_boundaries(void **state)
+{
+	static const char name[] = "发票-INV-2026-0190-上海华信贸易有限公司-"
+	    "二〇二六年十一月-对账单与付款通知.pdf";
+	static const char subject[] = "Zahlungserinnerung für die Rechnungen "
+	    "INV-2026-0142 und INV-2026-0168 der Globex GmbH, überfällig seit "
+	    "dem 9. November";
+	struct dun_compose_attachment att = { name, "application/pdf", "%PDF",
+		4 };
+	struct dun_compose_input in;
+	const char *to[1] = { "ap@buyer.test" };
+	struct dun_buf h = DUN_BUF_INIT;
+	char *msg, *p, *e, seg[256], word[256];
+	size_t len, n, k, segs = 0, words = 0;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.from_addr = "ar@vendor.test";
+	in.to_addrs = to;
+	in.nto = 1;
+	in.subject = "s";
+	in.message_id = "dun.20261122.abc@vendor.test";
+	in.date = 1795000000;
+	in.date_tz = "UTC";
+	in.text = "x\n";
+	in.attachments = &att;
+	in.nattachments = 1;
+	assert_int_equal(dun_compose(&msg, &len, &in), 0);
+	for (p = msg; (p = strstr(p, "filename*")) != NULL; p = e) {
+		p = strchr(p, '=') + 1;
+		for (e = p; *e && *e != ';' && *e != '\r'; e++)
+			;
+		if (strncmp(p, "UTF-8''", 7) == 0)
+			p += 7;
+		for (n = 0; p < e && n + 1 < sizeof(seg); n++)
+			if (*p == '%') {
+				seg[n] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+				p += 3;
+			} else
+				seg[n] = *p++;
+		seg[n] = '\0';
+		assert_true(dun_utf8_valid(seg, n));
+		segs++;
+	}
+	assert_true(segs >= 3);
+	free(msg);
+
+	dun_compose_header(&h, "Subject", subject);
+	for (p = h.data; (p = strstr(p, "=?UTF-8?B?")) != NULL; p = e + 2) {
+		e = strstr(p + 10, "?=");
+		n = b64_decode(word, p + 10, (size_t)(e - p - 10));
+		word[n] = '\0';
+		words++;
+		k = strlen(e + 2) > 2 ? 1 : 0;  /* not the last word */
+		if (k && strstr(e + 2, "=?UTF-8?B?"))
+			assert_int_equal(word[n - 1], ' ');
+	}
+	assert_true(words >= 2);
+	dun_buf_free(&h);
+}
+
 /* Data with CR/LF in it never becomes a header. */
 static void
 test_compose__no_header_injection(void **state)
@@ -617,6 +682,7 @@ main(void)
 		cmocka_unit_test(test_compose__qp_table),
 		cmocka_unit_test(test_compose__base64_and_random),
 		cmocka_unit_test(test_compose__cjk_body_base64),
+		cmocka_unit_test(test_compose__split_boundaries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

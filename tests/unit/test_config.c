@@ -335,6 +335,62 @@ test_config__secrets(void **state)
 	assert_non_null(strstr(dun_error_last(), "DUNMAIL_TEST_SECRET"));
 }
 
+/* [sender] values per language and currency; a letter takes the most
+ * specific one, else the plain key. */
+static void
+test_config__sender_per_language(void **state)
+{
+	struct dun_config *cfg = NULL;
+	struct dun_diags diags = { 0 };
+	char *path = test_write(*state, "dunmail.conf",
+	    "[sender]\n"
+	    "company = Acme Vendor Ltd\n"
+	    "company[zh] = 艾克美供应商有限公司\n"
+	    "company[zh-Hant] = 艾克美供應商有限公司\n"
+	    "payment_instructions = Pay by transfer.\n"
+	    "payment_instructions[EUR] = SEPA to DE00.\n"
+	    "payment_instructions[zh.CNY] = 人民币汇款\n"
+	    "  至招商银行\n"
+	    "next_step[zh-Hant] = 本公司將移交催收\n"
+	    "legal = Acme Vendor Ltd, reg. 01234567\n"
+	    "reply_to = replies@vendor.test\n"
+	    "list_unsubscribe = yes\n");
+
+	assert_int_equal(dun_config_load(&cfg, path, &diags), 0);
+	assert_int_equal(diags.count, 0);
+	assert_string_equal(dun_config_sender(cfg, "company", "en", NULL),
+	    "Acme Vendor Ltd");
+	assert_string_equal(dun_config_sender(cfg, "company", "zh", NULL),
+	    "艾克美供应商有限公司");
+	assert_string_equal(dun_config_sender(cfg, "company", "zh-Hant", NULL),
+	    "艾克美供應商有限公司");
+	assert_string_equal(dun_config_sender(cfg, "payment_instructions",
+	    "en", "EUR"), "SEPA to DE00.");
+	assert_string_equal(dun_config_sender(cfg, "payment_instructions",
+	    "en", "USD"), "Pay by transfer.");
+	assert_string_equal(dun_config_sender(cfg, "payment_instructions",
+	    "zh-Hant", "CNY"), "人民币汇款\n至招商银行");
+	assert_string_equal(dun_config_sender(cfg, "next_step", "zh-Hant",
+	    NULL), "本公司將移交催收");
+	assert_string_equal(dun_config_sender(cfg, "next_step", "zh", NULL),
+	    cfg->next_step_zh);
+	assert_string_equal(dun_config_sender(cfg, "legal", "zh", NULL),
+	    "Acme Vendor Ltd, reg. 01234567");
+	assert_string_equal(cfg->reply_to, "replies@vendor.test");
+	assert_int_equal(cfg->list_unsubscribe, 1);
+	dun_config_free(cfg);
+	free(path);
+
+	/* Only the sender's details take a qualifier. */
+	path = test_write(*state, "dunmail.conf", "[sender]\n"
+	    "email[zh] = x@vendor.test\nreply_to = not an address\n");
+	assert_true(dun_config_load(&cfg, path, &diags) < 0);
+	assert_true(diags.count >= 2);
+	assert_non_null(strstr(diags.items[0].msg, "email[zh]"));
+	dun_diags_free(&diags);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -351,6 +407,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_config__problems_name_file_and_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_config__sender_per_language, setup, teardown),
 		cmocka_unit_test(test_config__secrets),
 		cmocka_unit_test(test_config__example_loads),
 	};

@@ -120,8 +120,9 @@ test_render__variables_en(void **state)
 	    "3; today 22 November 2026; by 2 December 2026, we will refer the "
 	    "account. Promised USD 4,850.50 and EUR 120.00 by 30 November "
 	    "2026."));
-	assert_non_null(strstr(r.text, "Bank transfer to **Acme Vendor "
-	    "Ltd**\n\nAccounts Receivable  \nAcme Vendor Ltd ar@vendor.test "
+	/* The plain part is plain text: the Markdown emphasis is gone. */
+	assert_non_null(strstr(r.text, "Bank transfer to Acme Vendor "
+	    "Ltd\n\nAccounts Receivable  \nAcme Vendor Ltd ar@vendor.test "
 	    "+44 117 496 0000\n"));
 	assert_null(strstr(r.text, "{{"));
 	/* The HTML part: a list, the Markdown of payment_instructions, the
@@ -294,6 +295,23 @@ test_render__lint_table(void **state)
 		{ "Subject: a\n\nx {{debtor_name\n", 3, "without a closing" },
 		{ "\xef\xbb\xbfSubject: a\n\nx\n", 1, "byte-order mark" },
 		{ "Subject: a\n\n\xff\n", 0, "UTF-8" },
+		/* Front matter and blocks. */
+		{ "---\nrequires: debtor_name, promised_date\n---\n"
+		  "Subject: a\n\nb\n", 0, NULL },
+		{ "---\nrequires: debtor_name\nSubject: a\n\nb\n", 1,
+		  "never closed" },
+		{ "---\nneeds: x\n---\nSubject: a\n\nb\n", 2,
+		  "unknown front matter line" },
+		{ "---\nrequires: due_date\n---\nSubject: a\n\nb\n", 0,
+		  "not a global variable" },
+		{ "---\n---\nSubjct: a\n\nb\n", 3, "line 3 must be" },
+		{ "Subject: a\n\n{{#overdue}}\n{{#invoices}}\n- {{pdf_name}}\n"
+		  "{{/invoices}}\n{{/overdue}}\n", 0, NULL },
+		{ "Subject: a\n\n{{#overdue}}\n{{#coming_due}}\n", 4,
+		  "inside the block" },
+		{ "Subject: a\n\n{{#overdue}}\nx\n{{/due_today}}\n", 5,
+		  "does not close" },
+		{ "Subject: a\n\n{{#due_today}}\nx\n", 3, "never closed" },
 	};
 	struct dun_diags diags;
 	size_t i;
@@ -316,6 +334,165 @@ test_render__lint_table(void **state)
 		}
 		dun_diags_free(&diags);
 	}
+}
+
+/* Each invoice where it stands on the day: the blocks list only theirs,
+ * with their own totals; an empty block is left out. */
+static void
+test_render__blocks(void **state)
+{
+	static const char src[] =
+	    "Subject: {{overdue_numbers}} {{total_overdue}}\n\n"
+	    "{{#overdue}}\nOverdue:\n\n{{#invoices}}\n- {{invoice_number}} "
+	    "{{days_overdue}}\n{{/invoices}}\n\nSum {{total_open}}\n\n"
+	    "{{/overdue}}\n"
+	    "{{#due_today}}\nToday:\n\n{{#invoices}}\n- {{invoice_number}}\n"
+	    "{{/invoices}}\n\n{{/due_today}}\n"
+	    "{{#coming_due}}\nSoon:\n\n{{#invoices}}\n- {{invoice_number}} "
+	    "in {{days_until_due}}\n{{/invoices}}\n\nSum {{total_open}}\n\n"
+	    "{{/coming_due}}\n"
+	    "All {{total_open}}\n";
+	struct dun_config *cfg = test_config();
+	struct dun_render_invoice inv[3];
+	struct dun_render_vars v;
+	struct dun_rendered r;
+
+	(void)state;
+	vars_init(&v, inv, 3);
+	v.today = D("2026-11-10");  /* 0142 overdue, 0168 today, 0190 soon */
+	assert_int_equal(dun_render_source(&r, cfg, "en", "t.md", src,
+	    strlen(src), &v), 0);
+	assert_string_equal(r.subject, "INV-2026-0142 USD 4,800.00");
+	assert_string_equal(r.text, "Overdue:\n\n- INV-2026-0142 1\n\n"
+	    "Sum USD 4,800.00\n\nToday:\n\n- INV-2026-0168\n\nSoon:\n\n"
+	    "- INV-2026-0190 in 1\n\nSum USD 50.50\n\nAll USD 4,850.50 and "
+	    "EUR 120.00\n");
+	dun_rendered_free(&r);
+	v.today = D("2026-11-01");  /* nothing overdue, nothing today */
+	assert_int_equal(dun_render_source(&r, cfg, "en", "t.md", src,
+	    strlen(src), &v), 0);
+	assert_null(strstr(r.text, "Overdue"));
+	assert_null(strstr(r.text, "Today"));
+	assert_non_null(strstr(r.text, "Soon:"));
+	dun_rendered_free(&r);
+	dun_config_free(cfg);
+}
+
+/* {{invoice_table}}: aligned columns in the plain part (CJK counted
+ * two cells wide, amounts to the right), a real table in the HTML. */
+static void
+test_render__invoice_table(void **state)
+{
+	static const char src[] = "Subject: s\n\nBefore\n\n"
+	    "{{invoice_table}}\n\nAfter **bold** \\*x\n";
+	struct dun_config *cfg = test_config();
+	struct dun_render_invoice inv[3];
+	struct dun_render_vars v;
+	struct dun_rendered r;
+
+	(void)state;
+	vars_init(&v, inv, 3);
+	v.today = D("2026-11-10");
+	assert_int_equal(dun_render_source(&r, cfg, "en", "t.md", src,
+	    strlen(src), &v), 0);
+	assert_string_equal(r.text, "Before\n\n"
+	    "Invoice        Due date          Status          Open amount\n"
+	    "INV-2026-0142  9 November 2026   1 day overdue  USD 4,800.00\n"
+	    "INV-2026-0168  10 November 2026  due today        EUR 120.00\n"
+	    "INV-2026-0190  11 November 2026  due in 1 day      USD 50.50\n"
+	    "\nAfter bold *x\n");
+	assert_non_null(strstr(r.html, "<table"));
+	assert_non_null(strstr(r.html, "<th style=\"text-align:left;padding:"
+	    "2px 12px 2px 0\">Invoice</th>"));
+	assert_non_null(strstr(r.html, ">INV-2026-0190</td>"));
+	assert_non_null(strstr(r.html, "<strong>bold</strong>"));
+	assert_null(strstr(r.html, "DUNTABLE"));
+	dun_rendered_free(&r);
+	assert_int_equal(dun_render_source(&r, cfg, "zh", "t.md", src,
+	    strlen(src), &v), 0);
+	assert_non_null(strstr(r.text, "发票号" "         " "到期日"
+	    "          " "状态" "         " "    " "未付金额\n"));
+	assert_non_null(strstr(r.text, "INV-2026-0142  2026年11月9日"
+	    "   " "已逾期 1 天  USD 4,800.00\n"));
+	dun_rendered_free(&r);
+	dun_config_free(cfg);
+}
+
+/* Which Chinese a debtor reads, and Chinese lists joined with 、. */
+static void
+test_render__chinese_scripts(void **state)
+{
+	static const char src[] = "Subject: 发票 {{invoice_numbers}}\n\n"
+	    "{{company_name}}\n\n{{invoice_table}}\n";
+	struct dun_config *cfg = test_config();
+	struct dun_render_invoice inv[2];
+	struct dun_render_vars v;
+	struct dun_rendered r;
+
+	(void)state;
+	assert_string_equal(dun_render_language("zh", "CN"), "zh");
+	assert_string_equal(dun_render_language("zh", "TW"), "zh-Hant");
+	assert_string_equal(dun_render_language("zh", "hk"), "zh-Hant");
+	assert_string_equal(dun_render_language("zh-TW", ""), "zh-Hant");
+	assert_string_equal(dun_render_language("zh-HK", NULL), "zh-Hant");
+	assert_string_equal(dun_render_language("zh-Hant-TW", "US"),
+	    "zh-Hant");
+	assert_string_equal(dun_render_language("zh-CN", "TW"), "zh-Hant");
+	assert_string_equal(dun_render_language("en", "TW"), "en");
+	vars_init(&v, inv, 2);
+	assert_int_equal(dun_render_source(&r, cfg, "zh", "t.md", src,
+	    strlen(src), &v), 0);
+	assert_string_equal(r.subject, "发票 INV-2026-0142、INV-2026-0168");
+	assert_non_null(strstr(r.text, "发票号"));
+	dun_rendered_free(&r);
+	assert_int_equal(dun_render_source(&r, cfg, "zh-Hant", "t.md", src,
+	    strlen(src), &v), 0);
+	assert_string_equal(r.subject, "发票 INV-2026-0142、INV-2026-0168");
+	assert_non_null(strstr(r.text, "發票號碼"));
+	assert_non_null(strstr(r.text, "2026年11月9日"));
+	assert_non_null(strstr(r.html, "<html lang=\"zh-Hant\">"));
+	dun_rendered_free(&r);
+	dun_config_free(cfg);
+}
+
+/* A required value left empty stops the rendering, naming it. */
+static void
+test_render__required_values(void **state)
+{
+	static const char src[] = "---\nrequires: promised_date\n---\n"
+	    "Subject: by {{promised_date}}\n\nx\n";
+	struct dun_config *cfg = test_config();
+	struct dun_render_invoice inv[1];
+	struct dun_render_vars v;
+	struct dun_rendered r;
+
+	(void)state;
+	vars_init(&v, inv, 1);
+	assert_int_equal(dun_render_source(&r, cfg, "en", "t.md", src,
+	    strlen(src), &v), 0);
+	assert_string_equal(r.subject, "by 30 November 2026");
+	assert_string_equal(r.text, "x\n");
+	dun_rendered_free(&r);
+	v.promised_on = DUN_DATE_NONE;
+	assert_int_equal(dun_render_source(&r, cfg, "en", "t.md", src,
+	    strlen(src), &v), DUN_EPARSE);
+	assert_non_null(strstr(dun_error_last(), "'promised_date' is empty"));
+	/* promise_confirm as shipped, in both languages. */
+	assert_int_equal(dun_render(&r, cfg, "en", "promise_confirm", &v),
+	    DUN_EPARSE);
+	assert_int_equal(dun_render(&r, cfg, "zh", "promise_confirm", &v),
+	    DUN_EPARSE);
+	/* Lint: a configured value a template requires is empty. */
+	{
+		struct dun_diags diags = { 0 };
+		set(&cfg->payment_instructions, "");
+		assert_true(dun_render_lint(cfg, &diags) > 0);
+		assert_non_null(strstr(diags.items[0].msg,
+		    "'payment_instructions', which the configuration leaves "
+		    "empty"));
+		dun_diags_free(&diags);
+	}
+	dun_config_free(cfg);
 }
 
 /* Every shipped template lints clean and renders in both languages. */
@@ -345,6 +522,10 @@ test_render__shipped_templates(void **state)
 			assert_non_null(strstr(r.subject, "[ref:DUN-7F3K2Q]"));
 			assert_null(strstr(r.text, "{{"));
 			assert_null(strstr(r.html, "{{"));
+			/* Real plain text: no Markdown markers or escapes. */
+			assert_null(strstr(r.text, "**"));
+			assert_null(strstr(r.text, "\\"));
+			assert_null(strstr(r.html, "DUNTABLE"));
 			dun_rendered_free(&r);
 		}
 	/* A language without templates falls back to en. */
@@ -370,6 +551,10 @@ main(void)
 		cmocka_unit_test(test_render__escaping),
 		cmocka_unit_test(test_render__unknown_variable),
 		cmocka_unit_test(test_render__lint_table),
+		cmocka_unit_test(test_render__blocks),
+		cmocka_unit_test(test_render__required_values),
+		cmocka_unit_test(test_render__invoice_table),
+		cmocka_unit_test(test_render__chinese_scripts),
 		cmocka_unit_test(test_render__shipped_templates),
 	};
 

@@ -98,6 +98,8 @@ struct dun_config {
 	char *company;        /* owned; "Acme Vendor Ltd" */
 	char *sender_email;   /* owned; ar@vendor.test */
 	char *sender_phone;   /* owned */
+	char *reply_to;       /* owned; Reply-To, "" = none */
+	int list_unsubscribe; /* List-Unsubscribe: mailto STOP, default no */
 	char *msgid_domain;   /* owned; default the sender's domain */
 	char *payment_instructions; /* owned, Markdown */
 	char *next_step_en;   /* owned */
@@ -124,6 +126,10 @@ struct dun_config {
 	struct dun_policy policy;
 	struct dun_ledger_map ledger;
 	int *key_lines;       /* owned; see dun_config_key_line() */
+	char *legal;          /* owned; [sender] legal: the legal-identity
+	                       * footer (Markdown), "" = none */
+	struct dun_config_local *local; /* owned; [sender] KEY[LANG] ... */
+	size_t nlocal;
 };
 
 /* A problem found while loading, kept for `dunmail lint`. */
@@ -176,6 +182,29 @@ struct dun_config_key_info {
 size_t dun_config_key_count(void);
 int dun_config_key_at(size_t i, struct dun_config_key_info *out);
 /* A config of defaults only, relative to dir (for tests and init). */
+/*
+ * A [sender] value given for a language and/or a currency:
+ * company[zh] = ..., payment_instructions[EUR] = ...,
+ * payment_instructions[zh.CNY] = ... (name, company, phone,
+ * payment_instructions, next_step, legal).
+ */
+struct dun_config_local {
+	char key[32];
+	char lang[17];      /* "" = any language */
+	char currency[4];   /* "" = any currency */
+	char *value;        /* owned */
+};
+
+/*
+ * The [sender] value key ("company", "name", "phone",
+ * "payment_instructions", "next_step", "legal") for a letter in language
+ * lang (zh-Hant falls back to zh) whose amounts are in currency (NULL:
+ * any): the most specific KEY[...] given, else the plain key (next_step:
+ * next_step_zh for Chinese). Borrowed from cfg.
+ */
+const char *dun_config_sender(const struct dun_config *cfg, const char *key,
+	const char *lang, const char *currency);
+
 struct dun_config *dun_config_defaults(const char *dir);
 void dun_config_free(struct dun_config *cfg);
 

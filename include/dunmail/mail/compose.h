@@ -37,6 +37,10 @@ struct dun_compose_input {
 	const char *in_reply_to;  /* borrowed; without <>, "" or NULL: none */
 	const char *references;   /* borrowed; space-separated, without <> */
 	const char *token;        /* borrowed; X-Dunmail-Token, or NULL */
+	const char *reply_to;     /* borrowed; Reply-To address, or NULL */
+	/* borrowed; List-Unsubscribe mailto address (the subject asks STOP
+	 * with the token), or NULL for none */
+	const char *unsubscribe_to;
 	const char *language;     /* borrowed; Content-Language, or NULL */
 	dun_time_t date;
 	const char *date_tz;      /* borrowed; zone of the Date header */

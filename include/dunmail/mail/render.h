@@ -73,6 +73,12 @@ int dun_render_lint_source(struct dun_diags *diags, const char *label,
 void dun_render_date(char *out, size_t outlen, dun_date_t date,
 	const char *lang);
 
+/* The template language for a debtor's ledger language and region:
+ * Traditional Chinese ("zh-Hant") for zh-TW, zh-HK, zh-MO, zh-Hant* or a
+ * zh debtor in region TW, HK or MO; "zh" for other Chinese; else
+ * language as it is. */
+const char *dun_render_language(const char *language, const char *region);
+
 /* The path of template name in lang (caller frees). */
 char *dun_render_path(const struct dun_config *cfg, const char *lang,
 	const char *name);
