@@ -1,8 +1,15 @@
 /* dunmail export INVOICE DIR: a bundle someone outside the company can
  * check: every message as .eml, a readable timeline, every event of the
  * case with its hash fields, the chain around them (hashes only), a
- * checker, and SHA256SUMS over all of it. */
+ * checker, and SHA256SUMS over all of it. Built from hashed data only:
+ * the case's events and the stored bytes they name, never the editable
+ * tables; the checker writes timeline.md again from them. The files are
+ * created with O_EXCL|O_NOFOLLOW through descriptors of a directory it
+ * made, or of an empty one of the user's: nothing planted there is
+ * followed or overwritten. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,25 +17,31 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "export_checker.h"
 #include "dunmail/core/json.h"
-#include "dunmail/core/money.h"
 #include "dunmail/store/store.h"
 #include "dunmail/store/trail.h"
 
-/* A message file of the bundle, by the message row and bytes it holds. */
-struct export_file {
-	int64_t message_id; /* 0 if only an event's SHA-256 named it */
+/* A message of the bundle, as the case's events tell it. */
+struct export_msg {
 	char sha256[65];
-	char *name;         /* owned; "messages/...eml" */
+	char *name;         /* owned; "NNN-dir-what.eml" under messages/ */
+	dun_time_t at;      /* received, planned or sent */
+	char dir[4];        /* "in", "out" or "" */
+	char *what;         /* owned; its class, stage or kind */
+	char *about;        /* owned; its subject, or who sent it */
+	char *result;       /* owned; the SMTP reply, where it was filed */
 };
 
 struct export_ctx {
 	struct dun_store *store;           /* borrowed */
-	const char *tz;                    /* borrowed; the debtor's zone */
+	const char *dir;                   /* borrowed; as given */
+	int dirfd, msgfd;                  /* the bundle and messages/ */
+	const char *tz;                    /* the debtor's zone, or UTC */
 	struct dun_event *evs;             /* owned; the case's trail */
 	size_t nevs;
-	struct export_file *files;         /* owned */
-	size_t nfiles;
+	struct export_msg *msgs;           /* owned */
+	size_t nmsgs;
 	struct dun_buf sums;               /* SHA256SUMS */
 };
 
@@ -64,57 +77,106 @@ in_case(const struct export_ctx *x, int64_t seq)
 	return 0;
 }
 
-static const char *
-file_of(const struct export_ctx *x, int64_t message_id, const char *sha256)
+static struct export_msg *
+msg_of(const struct export_ctx *x, const char *sha256)
 {
 	size_t i;
 
-	for (i = 0; i < x->nfiles; i++)
-		if ((sha256 && *sha256 && strcmp(x->files[i].sha256,
-		    sha256) == 0) || (message_id > 0 &&
-		    x->files[i].message_id == message_id))
-			return x->files[i].name;
+	for (i = 0; sha256 && *sha256 && i < x->nmsgs; i++)
+		if (strcmp(x->msgs[i].sha256, sha256) == 0)
+			return &x->msgs[i];
 	return NULL;
 }
 
+/*
+ * The bundle's directory: made here, or one that is there, empty and the
+ * user's. Opened without following a symbolic link, as is messages/,
+ * which is made here; every file is then created through them.
+ */
 static int
-write_file(const char *dir, const char *name, const void *data, size_t len,
-    struct dun_buf *sums)
+bundle_open(struct export_ctx *x, const char *dir)
 {
-	char *path = xasprintf("%s/%s", dir, name);
-	char sha[DUN_SHA256_HEX];
-	int rc = dun_file_write_atomic(path, data, len, 0600);
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int fd, created, empty = 1;
 
-	free(path);
-	if (rc < 0)
-		return rc;
-	dun_sha256_hex(sha, data, len);
-	dun_buf_printf(sums, "%s  %s\n", sha, name);
+	created = mkdir(dir, 0700) == 0;
+	if (!created && errno != EEXIST)
+		return dun_error_set_errno(DUN_EIO, "cannot create %s", dir);
+	x->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (x->dirfd < 0)
+		return dun_error_set_errno(DUN_EIO, "%s: cannot open it as a "
+		    "directory (a symbolic link is not followed): export into "
+		    "a new or empty directory of yours", dir);
+	if (!created) {
+		if (fstat(x->dirfd, &st) < 0)
+			return dun_error_set_errno(DUN_EIO, "%s", dir);
+		if (st.st_uid != geteuid())
+			return dun_error_set(DUN_EEXISTS, "%s is not yours "
+			    "(owner uid %ld): export into a new or empty "
+			    "directory of yours", dir, (long)st.st_uid);
+		if ((fd = dup(x->dirfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+			if (fd >= 0)
+				close(fd);
+			return dun_error_set_errno(DUN_EIO, "%s", dir);
+		}
+		while (empty && (de = readdir(d)) != NULL)
+			empty = strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0;
+		closedir(d);
+		if (!empty)
+			return dun_error_set(DUN_EEXISTS, "%s is not empty: "
+			    "export into a new or empty directory", dir);
+	}
+	if (mkdirat(x->dirfd, "messages", 0700) < 0)
+		return dun_error_set_errno(DUN_EEXISTS, "%s/messages (export "
+		    "into a new or empty directory)", dir);
+	x->msgfd = openat(x->dirfd, "messages", O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (x->msgfd < 0)
+		return dun_error_set_errno(DUN_EIO, "%s/messages", dir);
 	return 0;
 }
 
-/* Writes the stored bytes of sha256 as name. */
+/* Creates name (under messages/ if in_messages) with data: a new file,
+ * never one that is there, never through a symbolic link. */
 static int
-export_message(struct export_ctx *x, const char *dir, int64_t message_id,
-    const char *sha256, char *name)
+write_file(struct export_ctx *x, int in_messages, const char *name,
+    const void *data, size_t len)
 {
-	struct export_file *f;
-	char *data = NULL;
-	size_t len;
-	int rc;
+	const char *where = in_messages ? "messages/" : "";
+	char sha[DUN_SHA256_HEX];
+	const char *p = data;
+	size_t done = 0;
+	int fd;
 
-	if ((rc = dun_trail_get_blob(x->store, &data, &len, sha256)) < 0 ||
-	    (rc = write_file(dir, name, data, len, &x->sums)) < 0) {
-		free(data);
-		free(name);
-		return rc;
+	fd = openat(in_messages ? x->msgfd : x->dirfd, name, O_WRONLY |
+	    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return dun_error_set_errno(DUN_EIO, "cannot create %s/%s%s%s",
+		    x->dir, where, name, errno == EEXIST ? " (something is "
+		    "there already: export into a new or empty directory)" :
+		    "");
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return dun_error_set_errno(DUN_EIO, "write %s/%s%s",
+			    x->dir, where, name);
+		}
+		done += (size_t)n;
 	}
-	free(data);
-	x->files = xreallocarray(x->files, x->nfiles + 1, sizeof(*x->files));
-	f = &x->files[x->nfiles++];
-	f->message_id = message_id;
-	snprintf(f->sha256, sizeof(f->sha256), "%s", sha256);
-	f->name = name;
+	if (fsync(fd) < 0 || close(fd) < 0)
+		return dun_error_set_errno(DUN_EIO, "write %s/%s%s", x->dir,
+		    where, name);
+	dun_sha256_hex(sha, data, len);
+	dun_buf_printf(&x->sums, "%s  %s%s\n", sha, where, name);
 	return 0;
 }
 
@@ -179,6 +241,19 @@ put_time(struct dun_buf *b, dun_time_t t, const char *tz)
 	utc[19] = '\0';
 	dun_time_format_local(local, sizeof(local), t, tz);
 	dun_buf_printf(b, "%s UTC (%s)", utc, local);
+}
+
+/* The same, as two cells of a table: UTC | local. */
+static void
+put_time_cells(struct dun_buf *b, dun_time_t t, const char *tz)
+{
+	char utc[21], local[80];
+
+	dun_time_format_utc(utc, t);
+	utc[10] = ' ';
+	utc[19] = '\0';
+	dun_time_format_local(local, sizeof(local), t, tz);
+	dun_buf_printf(b, "%s | %s", utc, local);
 }
 
 static void
@@ -398,17 +473,14 @@ static void
 timeline_event(struct dun_buf *b, struct export_ctx *x,
     const struct dun_event *ev)
 {
-	const char *file = NULL;
+	const struct export_msg *m = msg_of(x, ev->message_sha256);
 
-	if (ev->message_id > 0 || *ev->message_sha256)
-		file = file_of(x, ev->message_id, ev->message_sha256);
 	dun_buf_puts(b, "- ");
 	put_time(b, ev->at, x->tz);
 	dun_buf_printf(b, " \xc2\xb7 #%lld \xc2\xb7 ", (long long)ev->seq);
 	describe(b, x, ev);
-	if (file)
-		dun_buf_printf(b, " [%s](%s)", file + strlen("messages/"),
-		    file);
+	if (m)
+		dun_buf_printf(b, " [%s](messages/%s)", m->name, m->name);
 	dun_buf_puts(b, "\n");
 }
 
@@ -453,78 +525,274 @@ chain_event(const struct dun_event *ev, void *arg)
 	return 0;
 }
 
-/* Every message of the case, and any other an event of it names. */
-static int
-export_messages(struct export_ctx *x, const char *dir,
-    const struct dun_case_messages *msgs)
+static void
+set_text(char **slot, char *value)
+{
+	free(*slot);
+	*slot = value;
+}
+
+/* The messages the case's events name, in the order they first do, and
+ * what those events say of each (verify.py reads them the same way). */
+static void
+gather_messages(struct export_ctx *x)
 {
 	size_t i;
-	int rc;
 
-	for (i = 0; i < msgs->count; i++) {
-		const struct dun_case_message *m = &msgs->items[i];
-
-		if (*m->sha256 == '\0')
-			continue; /* planned, never composed */
-		if ((rc = export_message(x, dir, m->id, m->sha256,
-		    xasprintf("messages/%03zu-%s-%s.eml", x->nfiles + 1,
-		    m->direction, *m->cls ? m->cls : m->kind))) < 0)
-			return rc;
-	}
 	for (i = 0; i < x->nevs; i++) {
 		const struct dun_event *ev = &x->evs[i];
+		const char *k = ev->kind;
+		struct export_msg *m;
 
-		if (*ev->message_sha256 == '\0' ||
-		    file_of(x, 0, ev->message_sha256))
+		if (*ev->message_sha256 == '\0')
 			continue;
-		if ((rc = export_message(x, dir, ev->message_id,
-		    ev->message_sha256, xasprintf("messages/%03zu-event-%lld"
-		    ".eml", x->nfiles + 1, (long long)ev->seq))) < 0)
+		if ((m = msg_of(x, ev->message_sha256)) == NULL) {
+			x->msgs = xreallocarray(x->msgs, x->nmsgs + 1,
+			    sizeof(*x->msgs));
+			m = &x->msgs[x->nmsgs++];
+			memset(m, 0, sizeof(*m));
+			snprintf(m->sha256, sizeof(m->sha256), "%s",
+			    ev->message_sha256);
+			m->at = ev->at;
+			m->what = xstrdup("");
+			m->about = xstrdup("");
+			m->result = xstrdup("");
+		}
+		if (strcmp(k, "received") == 0) {
+			snprintf(m->dir, sizeof(m->dir), "in");
+			m->at = ev->at;
+			set_text(&m->result, xstrdup("received"));
+		} else if (strcmp(k, "classified") == 0) {
+			char *from = field(x, ev, "$.from", NULL);
+
+			snprintf(m->dir, sizeof(m->dir), "in");
+			set_text(&m->what, field(x, ev, "$.class", NULL));
+			set_text(&m->about, *from ? xasprintf("from %s", from) :
+			    xstrdup(""));
+			free(from);
+		} else if (strcmp(k, "filed") == 0) {
+			char *folder = field(x, ev, "$.folder", NULL);
+
+			set_text(&m->result, xasprintf("filed in %s", folder));
+			free(folder);
+		} else if (strcmp(k, "planned") == 0) {
+			char *stage = field(x, ev, "$.stage", NULL);
+
+			snprintf(m->dir, sizeof(m->dir), "out");
+			m->at = ev->at;
+			set_text(&m->result, xstrdup("planned"));
+			set_text(&m->what, *stage ? stage :
+			    field(x, ev, "$.kind", NULL));
+			if (*stage == '\0')
+				free(stage);
+			set_text(&m->about, field(x, ev, "$.subject", NULL));
+		} else if (strcmp(k, "sent") == 0) {
+			char *reply = field(x, ev, "$.result.smtp_reply", NULL);
+
+			m->at = ev->at;
+			set_text(&m->result, *reply ? reply : xstrdup("sent"));
+			if (*reply == '\0')
+				free(reply);
+		} else if (strncmp(k, "send_", 5) == 0)
+			set_text(&m->result, xstrdup(k));
+	}
+}
+
+/* Each message's stored bytes, named by its place, direction and what
+ * it is (letters, digits, - and _ only). */
+static int
+export_messages(struct export_ctx *x)
+{
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < x->nmsgs; i++) {
+		struct export_msg *m = &x->msgs[i];
+		char what[41];
+		char *data = NULL;
+		size_t len;
+
+		snprintf(what, sizeof(what), "%s", *m->what ? m->what :
+		    "message");
+		for (j = 0; what[j]; j++)
+			if (!(what[j] == '-' || what[j] == '_' ||
+			    (what[j] >= 'a' && what[j] <= 'z') ||
+			    (what[j] >= 'A' && what[j] <= 'Z') ||
+			    (what[j] >= '0' && what[j] <= '9')))
+				what[j] = '_';
+		m->name = xasprintf("%03zu-%s-%s.eml", i + 1, *m->dir ?
+		    m->dir : "msg", what);
+		if ((rc = dun_trail_get_blob(x->store, &data, &len,
+		    m->sha256)) < 0 ||
+		    (rc = write_file(x, 1, m->name, data, len)) < 0) {
+			free(data);
 			return rc;
+		}
+		free(data);
 	}
 	return 0;
 }
 
-/* timeline.md: the invoice, its messages, then its trail in words. */
+/* The case's own row of table in an event's state_rows (its debtor's,
+ * its own), the last one there; index into *at, or -1. */
+static int
+state_row(struct export_ctx *x, const struct dun_event *ev, const char *table,
+    int64_t key)
+{
+	char path[64], want[24];
+	int i, found = -1;
+
+	snprintf(want, sizeof(want), "%lld", (long long)key);
+	for (i = 0;; i++) {
+		char *t, *k, *row;
+
+		snprintf(path, sizeof(path), "$.state_rows[%d].t", i);
+		if (*(t = field(x, ev, path, NULL)) == '\0') {
+			free(t);
+			break;
+		}
+		snprintf(path, sizeof(path), "$.state_rows[%d].k", i);
+		k = field(x, ev, path, NULL);
+		snprintf(path, sizeof(path), "$.state_rows[%d].row", i);
+		row = field(x, ev, path, NULL);
+		if (strcmp(t, table) == 0 && strcmp(k, want) == 0 && *row)
+			found = i;
+		free(t);
+		free(k);
+		free(row);
+	}
+	return found;
+}
+
+/* What the case's events say of the invoice: its number, the debtor as
+ * its row last stood in them, amounts, due date and state. */
+struct export_head {
+	char *invoice, *debtor_name, *debtor_ref, *tz; /* owned */
+	char *amount, *open, *due, *state;             /* owned */
+};
+
+static void
+head_read(struct export_head *h, struct export_ctx *x)
+{
+	char path[64];
+	size_t i;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	for (i = 0; i < x->nevs; i++) {
+		const struct dun_event *ev = &x->evs[i];
+		char *v = field(x, ev, "$.invoice", NULL);
+		char *to, *reason;
+
+		if (*v)
+			set_text(&h->invoice, v);
+		else
+			free(v);
+		if ((r = state_row(x, ev, "debtor", ev->debtor_id)) >= 0) {
+			snprintf(path, sizeof(path), "$.state_rows[%d].row.name",
+			    r);
+			set_text(&h->debtor_name, field(x, ev, path, NULL));
+			snprintf(path, sizeof(path), "$.state_rows[%d].row.ref",
+			    r);
+			set_text(&h->debtor_ref, field(x, ev, path, NULL));
+			snprintf(path, sizeof(path),
+			    "$.state_rows[%d].row.timezone", r);
+			set_text(&h->tz, field(x, ev, path, NULL));
+		}
+		if (strcmp(ev->kind, "imported") == 0 ||
+		    strcmp(ev->kind, "ledger_update") == 0) {
+			char *cur = field(x, ev, "$.currency", NULL);
+			char *amount = field(x, ev, "$.amount", NULL);
+			char *open = field(x, ev, "$.open_amount", NULL);
+
+			set_text(&h->amount, xasprintf("%s %s", cur, amount));
+			set_text(&h->open, xasprintf("%s %s", cur, open));
+			set_text(&h->due, field(x, ev, "$.due_date", NULL));
+			free(cur);
+			free(amount);
+			free(open);
+		} else if (strcmp(ev->kind, "payment") == 0) {
+			char *cur = field(x, ev, "$.currency", NULL);
+			char *open = field(x, ev, "$.open_after", NULL);
+
+			set_text(&h->open, xasprintf("%s %s", cur, open));
+			free(cur);
+			free(open);
+		}
+		to = field(x, ev, "$.to", NULL);
+		reason = field(x, ev, "$.reason", NULL);
+		if (*to && *reason)
+			set_text(&h->state, to);
+		else
+			free(to);
+		free(reason);
+	}
+}
+
+static void
+head_clear(struct export_head *h)
+{
+	free(h->invoice);
+	free(h->debtor_name);
+	free(h->debtor_ref);
+	free(h->tz);
+	free(h->amount);
+	free(h->open);
+	free(h->due);
+	free(h->state);
+}
+
+/* timeline.md: the invoice, its messages, then its trail in words; all
+ * of it from the events and the messages they name (verify.py writes it
+ * again the same way and compares). */
 static void
 timeline_write(struct dun_buf *b, struct export_ctx *x,
-    const struct dun_invoice *inv, const struct dun_debtor *d,
-    const struct dun_case *c, const struct dun_case_messages *msgs)
+    const struct export_head *h)
 {
-	char amount[48], open[48], due[11];
+	static const char none[] = "(not in the events of the case)";
+	const struct {
+		const char *label, *value, *end;
+	} facts[] = {
+		{ "Due", h->due, "  \n" },
+		{ "Amount", h->amount, "  \n" },
+		{ "Open", h->open, "  \n" },
+		{ "State", h->state, "\n" },
+	};
 	size_t i;
 
-	dun_money_format(amount, sizeof(amount), inv->amount_minor,
-	    inv->currency, "en");
-	dun_money_format(open, sizeof(open), inv->open_minor, inv->currency,
-	    "en");
-	dun_date_format(due, inv->due_date);
-	dun_buf_printf(b, "# Invoice %s\n\nDebtor: ", inv->number);
-	md_text(b, d->name);
-	dun_buf_printf(b, " (%s), time zone %s  \nDue: %s  \n"
-	    "Amount: %s  \nOpen: %s  \nState: %s\n\n## Messages\n\n"
-	    "| time (UTC) | time (%s) | direction | what | subject | result "
-	    "| file |\n| --- | --- | --- | --- | --- | --- | --- |\n",
-	    d->ref, x->tz, due, amount, open, dun_case_state_name(c->state),
-	    x->tz);
-	for (i = 0; i < msgs->count; i++) {
-		const struct dun_case_message *m = &msgs->items[i];
-		const char *file = file_of(x, m->id, m->sha256);
-		char utc[21], local[80];
+	dun_buf_puts(b, "# Invoice ");
+	md_text(b, h->invoice ? h->invoice : "(unknown)");
+	dun_buf_puts(b, "\n\nDebtor: ");
+	if (h->debtor_ref) {
+		md_text(b, h->debtor_name);
+		dun_buf_puts(b, " (");
+		md_text(b, h->debtor_ref);
+		dun_buf_puts(b, ")");
+	} else
+		dun_buf_puts(b, none);
+	dun_buf_printf(b, ", time zone %s  \n", x->tz);
+	for (i = 0; i < DUN_ARRAY_SIZE(facts); i++) {
+		dun_buf_printf(b, "%s: ", facts[i].label);
+		md_text(b, facts[i].value && *facts[i].value ?
+		    facts[i].value : none);
+		dun_buf_puts(b, facts[i].end);
+	}
+	dun_buf_printf(b, "\n## Messages\n\n| time (UTC) | time (%s) | "
+	    "direction | what | subject or sender | result | file |\n"
+	    "| --- | --- | --- | --- | --- | --- | --- |\n", x->tz);
+	for (i = 0; i < x->nmsgs; i++) {
+		const struct export_msg *m = &x->msgs[i];
 
-		dun_time_format_utc(utc, m->at);
-		dun_time_format_local(local, sizeof(local), m->at, x->tz);
-		dun_buf_printf(b, "| %s | %s | %s | %s | ", utc, local,
-		    m->direction, *m->cls ? m->cls : m->kind);
-		md_text(b, m->subject);
+		dun_buf_puts(b, "| ");
+		put_time_cells(b, m->at, x->tz);
+		dun_buf_printf(b, " | %s | ", *m->dir ? m->dir : "?");
+		md_text(b, *m->what ? m->what : "message");
 		dun_buf_puts(b, " | ");
-		md_text(b, *m->smtp_reply ? m->smtp_reply :
-		    m->outbox_state);
-		if (file)
-			dun_buf_printf(b, " | [%s](%s) |\n",
-			    file + strlen("messages/"), file);
-		else
-			dun_buf_puts(b, " | (not stored) |\n");
+		md_text(b, m->about);
+		dun_buf_puts(b, " | ");
+		md_text(b, m->result);
+		dun_buf_printf(b, " | [%s](messages/%s) |\n", m->name,
+		    m->name);
 	}
 	dun_buf_printf(b, "\n## What happened\n\nEach line is one "
 	    "event of the trail (#N is its place in it; events.jsonl holds "
@@ -533,84 +801,6 @@ timeline_write(struct dun_buf *b, struct export_ctx *x,
 	for (i = 0; i < x->nevs; i++)
 		timeline_event(b, x, &x->evs[i]);
 }
-
-static const char checker[] =
-"#!/usr/bin/env python3\n"
-"# Checks this bundle without dunmail:\n"
-"#  - every event's hash is recomputed from its fields (events.jsonl);\n"
-"#  - chain.jsonl, the whole trail from the case's first event to its\n"
-"#    last (sequence numbers and hashes only), is unbroken: each entry's\n"
-"#    prev_hash is the hash before it;\n"
-"#  - every event of the case sits in that chain with its hashes, and\n"
-"#    every place the chain marks as the case's has its event here;\n"
-"#  - every message an event names is here with the SHA-256 recorded;\n"
-"#  - every file SHA256SUMS lists has its hash.\n"
-"# The chain's last hash is the trail as it stood; compare it with a head\n"
-"# recorded out of band (`dunmail verify` prints `head SEQ:HASH`).\n"
-"import hashlib, json, os, sys\n"
-"here = os.path.dirname(os.path.abspath(__file__))\n"
-"bad = 0\n"
-"def problem(text):\n"
-"    global bad\n"
-"    print(text)\n"
-"    bad += 1\n"
-"def lines(name):\n"
-"    with open(os.path.join(here, name), encoding='utf-8') as f:\n"
-"        return [json.loads(l) for l in f if l.strip()]\n"
-"files = {}\n"
-"for name in sorted(os.listdir(os.path.join(here, 'messages'))):\n"
-"    with open(os.path.join(here, 'messages', name), 'rb') as f:\n"
-"        files[hashlib.sha256(f.read()).hexdigest()] = name\n"
-"events = lines('events.jsonl')\n"
-"named = set()\n"
-"for e in events:\n"
-"    canon = 'dunmail-event-v1\\n%d\\n%d\\n%s\\n%d\\n%d\\n%d\\n%s\\n%s\\n%s' % (\n"
-"        e['seq'], e['at'], e['kind'], e['case_id'], e['debtor_id'],\n"
-"        e['message_id'], e['message_sha256'], e['detail'], e['prev_hash'])\n"
-"    if hashlib.sha256(canon.encode('utf-8')).hexdigest() != e['hash']:\n"
-"        problem('event %d: hash does not match its fields' % e['seq'])\n"
-"    if e['message_sha256']:\n"
-"        named.add(e['message_sha256'])\n"
-"        if e['message_sha256'] not in files:\n"
-"            problem('event %d: message %s missing or altered' % (e['seq'], e['message_sha256']))\n"
-"chain = lines('chain.jsonl')\n"
-"for a, b in zip(chain, chain[1:]):\n"
-"    if b['seq'] == a['seq'] + 2:\n"
-"        problem('chain: event %d missing' % (a['seq'] + 1))\n"
-"    elif b['seq'] > a['seq'] + 2:\n"
-"        problem('chain: events %d to %d missing' % (a['seq'] + 1, b['seq'] - 1))\n"
-"    elif b['seq'] != a['seq'] + 1:\n"
-"        problem('chain: event %d out of place after event %d' % (b['seq'], a['seq']))\n"
-"    elif b['prev_hash'] != a['hash']:\n"
-"        problem('chain: event %d does not follow event %d' % (b['seq'], a['seq']))\n"
-"at = {c['seq']: c for c in chain}\n"
-"ours = set()\n"
-"for e in events:\n"
-"    c = at.get(e['seq'])\n"
-"    if c is None or not c['case'] or c['hash'] != e['hash'] or c['prev_hash'] != e['prev_hash']:\n"
-"        problem('event %d: not in the chain as recorded' % e['seq'])\n"
-"    ours.add(e['seq'])\n"
-"for c in chain:\n"
-"    if c['case'] and c['seq'] not in ours:\n"
-"        problem('event %d of the case is missing from events.jsonl' % c['seq'])\n"
-"if events and chain and (chain[0]['seq'] != events[0]['seq'] or chain[-1]['seq'] != events[-1]['seq']):\n"
-"    problem('chain: does not run from the first event of the case to its last')\n"
-"for sha, name in sorted(files.items(), key=lambda i: i[1]):\n"
-"    if sha not in named:\n"
-"        print('note: messages/%s is named by no event (not covered by the chain)' % name)\n"
-"with open(os.path.join(here, 'SHA256SUMS'), encoding='utf-8') as f:\n"
-"    for line in f:\n"
-"        want, name = line.rstrip('\\n').split('  ', 1)\n"
-"        try:\n"
-"            with open(os.path.join(here, name), 'rb') as g:\n"
-"                if hashlib.sha256(g.read()).hexdigest() != want:\n"
-"                    problem('%s: altered (SHA256SUMS)' % name)\n"
-"        except OSError:\n"
-"            problem('%s: missing (SHA256SUMS)' % name)\n"
-"if chain:\n"
-"    print('chain: events %d to %d, last hash %s' % (chain[0]['seq'], chain[-1]['seq'], chain[-1]['hash']))\n"
-"print('bundle %s' % ('FAILED' if bad else 'ok'))\n"
-"sys.exit(1 if bad else 0)\n";
 
 static void
 export_clear(struct export_ctx *x)
@@ -623,119 +813,119 @@ export_clear(struct export_ctx *x)
 		free(x->evs[i].detail);
 	}
 	free(x->evs);
-	for (i = 0; i < x->nfiles; i++)
-		free(x->files[i].name);
-	free(x->files);
+	for (i = 0; i < x->nmsgs; i++) {
+		free(x->msgs[i].name);
+		free(x->msgs[i].what);
+		free(x->msgs[i].about);
+		free(x->msgs[i].result);
+	}
+	free(x->msgs);
 	dun_buf_free(&x->sums);
+	if (x->msgfd >= 0)
+		close(x->msgfd);
+	if (x->dirfd >= 0)
+		close(x->dirfd);
 }
 
 int
 cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct export_ctx x;
+	struct export_head head;
 	struct chain_ctx chain;
 	struct dun_buf timeline = DUN_BUF_INIT, events = DUN_BUF_INIT;
 	struct dun_buf readme = DUN_BUF_INIT;
 	struct dun_case *c = NULL;
-	struct dun_invoice *inv = NULL;
-	struct dun_debtor *d = NULL;
-	struct dun_case_messages msgs = { 0 };
 	struct dun_verify_report vr;
-	const char *dir;
-	char *msgdir = NULL;
 	int rc, verified;
 	size_t i;
 
 	memset(&x, 0, sizeof(x));
+	memset(&head, 0, sizeof(head));
 	memset(&chain, 0, sizeof(chain));
+	x.dirfd = x.msgfd = -1;
 	if (argc != 3)
 		return cli_usage("export");
-	dir = argv[2];
+	x.dir = argv[2];
 	if ((rc = cli_store(ctx)) != 0)
 		return rc;
 	x.store = ctx->store;
 	chain.x = &x;
-	if ((rc = dun_store_invoice_get(ctx->store, &inv, argv[1])) < 0 ||
-	    (rc = dun_store_case_by_invoice(ctx->store, &c, argv[1])) < 0 ||
-	    (rc = dun_store_debtor_get(ctx->store, &d, inv->debtor_id)) < 0)
-		goto fail;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		rc = dun_error_set_errno(DUN_EIO, "cannot create %s", dir);
-		goto fail;
-	}
-	msgdir = xasprintf("%s/messages", dir);
-	if (mkdir(msgdir, 0700) < 0) {
-		rc = dun_error_set_errno(DUN_EEXISTS, "%s (export into a new "
-		    "or empty directory)", msgdir);
-		goto fail;
-	}
-	x.tz = d->timezone && *d->timezone ? d->timezone : "UTC";
-	if ((rc = dun_store_case_trail_messages(ctx->store, &msgs,
-	    c->id)) < 0 ||
+	/* The case by its invoice; the rest from its events. */
+	if ((rc = dun_store_case_by_invoice(ctx->store, &c, argv[1])) < 0 ||
 	    (rc = dun_store_case_trail_foreach(ctx->store, c->id,
 	    collect_event, &x)) < 0)
 		goto fail;
-
-	if ((rc = export_messages(&x, dir, &msgs)) < 0)
+	head_read(&head, &x);
+	x.tz = head.tz && *head.tz ? head.tz : "UTC";
+	gather_messages(&x);
+	if ((rc = bundle_open(&x, x.dir)) < 0 ||
+	    (rc = export_messages(&x)) < 0)
 		goto fail;
-	timeline_write(&timeline, &x, inv, d, c, &msgs);
+	timeline_write(&timeline, &x, &head);
 	for (i = 0; i < x.nevs; i++)
 		events_jsonl(&events, &x.evs[i]);
 	if (x.nevs > 0 && (rc = dun_store_event_range_foreach(ctx->store,
 	    x.evs[0].seq, x.evs[x.nevs - 1].seq, chain_event, &chain)) < 0)
 		goto fail;
-	if ((rc = write_file(dir, "timeline.md", timeline.data,
-	    timeline.len, &x.sums)) < 0 ||
-	    (rc = write_file(dir, "events.jsonl", events.data ?
-	    events.data : "", events.len, &x.sums)) < 0 ||
-	    (rc = write_file(dir, "chain.jsonl", chain.out.data ?
-	    chain.out.data : "", chain.out.len, &x.sums)) < 0 ||
-	    (rc = write_file(dir, "verify.py", checker, strlen(checker),
-	    &x.sums)) < 0)
+	if ((rc = write_file(&x, 0, "timeline.md", timeline.data,
+	    timeline.len)) < 0 ||
+	    (rc = write_file(&x, 0, "events.jsonl", events.data ?
+	    events.data : "", events.len)) < 0 ||
+	    (rc = write_file(&x, 0, "chain.jsonl", chain.out.data ?
+	    chain.out.data : "", chain.out.len)) < 0 ||
+	    (rc = write_file(&x, 0, "verify.py", dun_export_checker,
+	    strlen(dun_export_checker))) < 0)
 		goto fail;
 	verified = dun_trail_verify(ctx->store, &vr) == 0;
 	dun_buf_printf(&readme, "Evidence bundle for invoice %s, exported by "
-	    "dunmail %s.\n\nThe store's whole trail %s when exported (%lld "
-	    "events, %lld stored messages); its head was\n\n    head "
-	    "%lld:%s\n\nCompare it with a head recorded out of band.\n\n"
+	    "dunmail %s.\n\nThe store's whole trail and the state it "
+	    "proves %s when exported (%lld events, %lld stored messages); "
+	    "its head was\n\n    head %lld:%s\n\nCompare it with a head "
+	    "recorded out of band.\n\n"
 	    "  messages/     every message in and out, byte for byte (.eml)\n"
-	    "  timeline.md   what happened, in words, with times\n"
-	    "  events.jsonl  the case's events with their hash fields\n"
-	    "  chain.jsonl   the trail from the case's first event to its "
-	    "last: hashes only\n  verify.py     rechecks all of it without "
-	    "dunmail\n\nCheck the files:   sha256sum -c SHA256SUMS\n"
-	    "Check the events:  python3 verify.py\n", inv->number,
+	    "  timeline.md   what happened, in words, with times, from the "
+	    "events\n  events.jsonl  the case's events with their hash "
+	    "fields\n  chain.jsonl   the trail from the case's first event "
+	    "to its last: hashes only\n  verify.py     rechecks all of it "
+	    "without dunmail, and writes timeline.md again from the events\n"
+	    "\nCheck the files:   sha256sum -c SHA256SUMS\n"
+	    "Check the events:  python3 verify.py\n", argv[1],
 	    DUN_VERSION, verified ? "verified intact" : "did NOT verify",
 	    (long long)vr.events, (long long)vr.blobs,
 	    (long long)vr.head_seq, vr.head_hash);
-	if ((rc = write_file(dir, "README.txt", readme.data, readme.len,
-	    &x.sums)) < 0)
+	if ((rc = write_file(&x, 0, "README.txt", readme.data,
+	    readme.len)) < 0)
 		goto fail;
 	{
-		char *path = xasprintf("%s/SHA256SUMS", dir);
-		rc = dun_file_write_atomic(path, x.sums.data, x.sums.len,
-		    0600);
-		free(path);
+		/* Not listed in itself. */
+		struct dun_buf sums = x.sums;
+
+		memset(&x.sums, 0, sizeof(x.sums));
+		rc = write_file(&x, 0, "SHA256SUMS", sums.data ? sums.data : "",
+		    sums.len);
+		dun_buf_free(&sums);
 		if (rc < 0)
 			goto fail;
 	}
+	if (fsync(x.msgfd) < 0 || fsync(x.dirfd) < 0) {
+		rc = dun_error_set_errno(DUN_EIO, "sync %s", x.dir);
+		goto fail;
+	}
 	printf("exported %s to %s: %zu messages, %zu events, timeline.md, "
-	    "events.jsonl, chain.jsonl, SHA256SUMS\n", inv->number, dir,
-	    x.nfiles, x.nevs);
+	    "events.jsonl, chain.jsonl, SHA256SUMS\n", argv[1], x.dir,
+	    x.nmsgs, x.nevs);
 	rc = 0;
 	goto done;
 fail:
 	rc = cli_fail(rc);
 done:
-	dun_case_messages_free(&msgs);
+	head_clear(&head);
 	export_clear(&x);
 	dun_buf_free(&chain.out);
 	dun_buf_free(&timeline);
 	dun_buf_free(&events);
 	dun_buf_free(&readme);
-	free(msgdir);
 	dun_case_free(c);
-	dun_invoice_free(inv);
-	dun_debtor_free(d);
 	return rc;
 }

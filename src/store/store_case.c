@@ -269,10 +269,17 @@ dun_store_case_create(struct dun_store *store, int64_t *id_out,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    store__error(store, "create case");
 	store__finish(store, st);
+	/* The case's first event carries its invoice and debtor too, so
+	 * the case's own events say whose it is (export). */
 	if (rc == 0) {
 		*id_out = sqlite3_last_insert_rowid(store->db);
 		rc = store__note(store, STORE_T_CASE, *id_out);
 	}
+	if (rc == 0)
+		rc = store__note(store, STORE_T_INVOICE, invoice_id);
+	if (rc == 0)
+		rc = store__note_query(store, STORE_T_DEBTOR, "SELECT debtor_id "
+		    "FROM invoice WHERE id = ?1", invoice_id, 0, NULL);
 	return rc;
 }
 

@@ -65,10 +65,11 @@ dun_store_event_foreach(struct dun_store *store, int64_t case_id,
 	return events_each(store, st, fn, arg);
 }
 
-/* The messages of a case: joined to it, or named by one of its events
- * (an out-of-office that held this case while it answered another). */
-#define CASE_MESSAGES "SELECT message_id FROM message_case WHERE " \
-	"case_id = ?1 UNION SELECT message_id FROM event WHERE case_id = ?1 " \
+/* The messages of a case: those its events name (a reminder planned for
+ * it, a reply classified for it or assigned to it, an out-of-office that
+ * held it while it answered another). From the events alone, which are
+ * hashed: a link edited into message_case brings nothing in. */
+#define CASE_MESSAGES "SELECT message_id FROM event WHERE case_id = ?1 " \
 	"AND message_id > 0"
 
 int
@@ -98,50 +99,6 @@ dun_store_event_range_foreach(struct dun_store *store, int64_t first_seq,
 	sqlite3_bind_int64(st, 1, first_seq);
 	sqlite3_bind_int64(st, 2, last_seq);
 	return events_each(store, st, fn, arg);
-}
-
-int
-dun_store_case_trail_messages(struct dun_store *store,
-    struct dun_case_messages *out, int64_t case_id)
-{
-	sqlite3_stmt *st = store__prepare(store, "SELECT m.id, m.direction, "
-	    "m.kind, m.message_id, m.subject, m.from_addr, m.to_addrs, "
-	    "m.sha256, m.outbox_state, m.smtp_reply, m.class, "
-	    "CASE WHEN m.sent_at > 0 THEN m.sent_at ELSE m.created_at END AS t "
-	    "FROM message m WHERE m.id IN (" CASE_MESSAGES ") ORDER BY t, m.id");
-	int rc;
-
-	out->items = NULL;
-	out->count = 0;
-	if (st == NULL)
-		return DUN_ESTORE;
-	sqlite3_bind_int64(st, 1, case_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dun_case_message *m;
-		const unsigned char *dir = sqlite3_column_text(st, 1);
-
-		out->items = xreallocarray(out->items, out->count + 1,
-		    sizeof(*out->items));
-		m = &out->items[out->count++];
-		m->id = sqlite3_column_int64(st, 0);
-		snprintf(m->direction, sizeof(m->direction), "%s",
-		    dir ? (const char *)dir : "");
-		m->kind = store__col_text(st, 2);
-		m->message_id = store__col_text(st, 3);
-		m->subject = store__col_text(st, 4);
-		m->from_addr = store__col_text(st, 5);
-		m->to_addrs = store__col_text(st, 6);
-		m->sha256 = store__col_text(st, 7);
-		m->outbox_state = store__col_text(st, 8);
-		m->smtp_reply = store__col_text(st, 9);
-		m->cls = store__col_text(st, 10);
-		m->at = sqlite3_column_int64(st, 11);
-	}
-	rc = rc == SQLITE_DONE ? 0 : store__error(store, "list messages");
-	store__finish(store, st);
-	if (rc < 0)
-		dun_case_messages_free(out);
-	return rc;
 }
 
 /* The one text column sql selects for key, into out[65]; DUN_ENOTFOUND

@@ -287,25 +287,3 @@ dun_store_contact_add(struct dun_store *store, int64_t debtor_id,
 	    "SELECT id FROM contact WHERE debtor_id = ?1 AND email = ?3",
 	    debtor_id, 0, email);
 }
-
-void
-dun_case_messages_free(struct dun_case_messages *list)
-{
-	size_t i;
-
-	for (i = 0; i < list->count; i++) {
-		struct dun_case_message *m = &list->items[i];
-		free(m->kind);
-		free(m->message_id);
-		free(m->subject);
-		free(m->from_addr);
-		free(m->to_addrs);
-		free(m->sha256);
-		free(m->outbox_state);
-		free(m->smtp_reply);
-		free(m->cls);
-	}
-	free(list->items);
-	list->items = NULL;
-	list->count = 0;
-}

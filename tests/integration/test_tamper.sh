@@ -4,12 +4,14 @@
 # polled over IMAP, a person's hold) verifies; then each state table gets
 # one edit per copy of the store, made as an attacker with the file would
 # (the guard triggers dropped first), and verify exits 65 naming the
-# table, the row and the column. The untouched copy still verifies.
+# table, the row and the column. The untouched copy still verifies. An
+# export from an edited copy carries none of the edits.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=send_lib.sh
 source "$here/send_lib.sh"
 check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+not() { ! "$@"; }
 
 sandbox_up
 make_config "$WORK"
@@ -109,6 +111,29 @@ tamper "message_case: moved to another case" "UPDATE message_case SET case_id = 
 	"case_id is $c0142 in the store, $c0177 from the trail"
 tamper "debtor: opt-out lifted" "UPDATE debtor SET opted_out = 0 WHERE ref = 'CUST-1004'" \
 	"(CUST-1004): opted_out is 0 in the store, 1 from the trail"
+
+# export builds its bundle from the events and the stored bytes, never
+# from the editable tables: another debtor's reply linked to acme's case,
+# and acme's own reply given a new subject, sender and class, change
+# nothing in acme's bundle (and its README says the store did not verify).
+rm -f t.db t.db-wal t.db-shm
+sqlite3 dunmail.db ".backup t.db"
+ma=$(msg_of acme)
+sqlite3 t.db "INSERT INTO message_case (message_id, case_id) VALUES ($mg, $c0142);
+	UPDATE message SET subject = 'Forged subject', from_addr = 'evil@attacker.test', class = 'paid' WHERE id = $ma;"
+"$DUNMAIL" -c t.conf export INV-2026-0142 edited-bundle >/dev/null 2>&1 || fail "export from the edited copy"
+dm export INV-2026-0142 clean-bundle >/dev/null 2>&1 || fail "export from the store"
+check "export: the linked reply of another debtor is not in the bundle" \
+	not grep -rqs "goods were returned" edited-bundle/messages
+check "export: the edited subject, sender and class are not in the bundle" \
+	not grep -Eqs "Forged subject|evil@attacker.test|classified as paid" edited-bundle/timeline.md
+check "export: the timeline is the one the untouched store gives" \
+	cmp -s <(grep -v '^$' clean-bundle/timeline.md) <(grep -v '^$' edited-bundle/timeline.md)
+check "export: the bundle from the edited copy checks on its own (python3 verify.py)" \
+	sh -c "cd edited-bundle && python3 verify.py >/dev/null"
+check "export: ... and its README says the store did not verify" grep -q "did NOT verify" edited-bundle/README.txt
+check "export: the promise and its reply are in the clean bundle" \
+	grep -q "classified as promise_to_pay" clean-bundle/timeline.md
 
 # A copy nobody touched still verifies.
 rm -f t.db t.db-wal t.db-shm

@@ -5,7 +5,9 @@
 # rows its events had changed, or with --head, by the head recorded
 # before); `export` writes a bundle that
 # sha256sum -c and its own checker accept, and the checker catches an
-# event of the case removed from it and an edited message; `resolve`
+# event of the case removed from it, an edited message and an edited
+# timeline (it writes it again from the events); export follows no
+# symbolic link planted where it writes; `resolve`
 # records the operator and note. The reminders go out through the mail
 # sandbox, so the store holds real messages.
 set -uo pipefail
@@ -104,5 +106,35 @@ check "bundle: ... and names the message" grep -q "message $sha missing or alter
 bundle_tamper "sed -i 's/agreed by phone/agreed by post/' events.jsonl"
 check "bundle: an event edited: verify.py fails" test "$rc" = 1
 check "bundle: an event edited: sha256sum -c fails" not sh -c "cd bt && sha256sum -c --quiet SHA256SUMS 2>/dev/null"
+# timeline.md edited, and SHA256SUMS made to agree: verify.py writes the
+# timeline again from events.jsonl and the messages, and it differs.
+bundle_tamper "sed -i 's/agreed by phone/agreed by post/' timeline.md && grep -v '  timeline.md\$' SHA256SUMS > s && sha256sum timeline.md >> s && mv s SHA256SUMS"
+check "bundle: timeline.md edited (sums redone): sha256sum -c passes" sh -c "cd bt && sha256sum -c --quiet SHA256SUMS"
+check "bundle: ... verify.py fails" test "$rc" = 1
+check "bundle: ... and shows the line that is not what the events say" grep -q 'timeline.md: line [0-9]* is not what the events say' bt.out
+bundle_tamper "sed -i 's/| out |/| in |/' timeline.md"
+check "bundle: timeline.md's message table edited: verify.py fails" test "$rc" = 1
+
+# export writes only into a directory it makes, or an empty one of the
+# user's, and never through a symbolic link planted there.
+echo precious > victim.txt
+mkdir planted && ln -s "$WORK/victim.txt" planted/timeline.md
+rc=0
+dm export INV-2026-0158 planted >/dev/null 2>export.err || rc=$?
+check "export: a symlink planted in the directory: refused" test "$rc" != 0
+check "export: ... the file it points to is untouched" test "$(cat victim.txt)" = precious
+check "export: ... and says the directory is not empty" grep -q "planted is not empty" export.err
+mkdir planted2 && ln -s "$WORK/victim.txt" planted2/messages
+rc=0
+dm export INV-2026-0158 planted2 >/dev/null 2>&1 || rc=$?
+check "export: a symlink planted as messages/: refused, not followed" test "$rc" != 0 -a "$(cat victim.txt)" = precious
+mkdir realdir && ln -s realdir linkdir
+rc=0
+dm export INV-2026-0158 linkdir >/dev/null 2>export.err || rc=$?
+check "export: DIR itself a symbolic link: refused" test "$rc" != 0
+check "export: ... nothing written where it points" test -z "$(ls -A realdir)"
+mkdir emptydir
+check "export: into an empty directory of the user's" dm export INV-2026-0158 emptydir
+check "export: ... files private (0600)" test "$(stat -c %a emptydir/timeline.md)" = 600
 
 finish

@@ -232,32 +232,6 @@ void dun_case_reply_clear(struct dun_case_reply *r);
 int dun_store_contact_add(struct dun_store *store, int64_t debtor_id,
 	const char *email);
 
-/* The messages of a case, both directions, oldest first (for export). */
-struct dun_case_message {
-	int64_t id;
-	char direction[4];   /* "out" or "in" */
-	char *kind;          /* owned */
-	char *message_id;    /* owned */
-	char *subject;       /* owned */
-	char *from_addr;     /* owned */
-	char *to_addrs;      /* owned */
-	char *sha256;        /* owned */
-	char *outbox_state;  /* owned */
-	char *smtp_reply;    /* owned */
-	char *cls;           /* owned; inbound class */
-	dun_time_t at;       /* sent or received */
-};
-
-struct dun_case_messages {
-	struct dun_case_message *items; /* owned */
-	size_t count;
-};
-
-/* The messages of a case's trail: joined to the case or named by one of
- * its events, oldest first (free with dun_case_messages_free). */
-int dun_store_case_trail_messages(struct dun_store *store,
-	struct dun_case_messages *out, int64_t case_id);
-void dun_case_messages_free(struct dun_case_messages *list);
 
 /* Events: the trail. Only trail.c appends (dun_trail_append). */
 int dun_store__event_last_hash(struct dun_store *store, char out[65],
