@@ -811,15 +811,21 @@ fail:
 }
 
 /* An event of its own for the rows noted: at a commit, or at once for a
- * change made outside a transaction. Wall-clock time: the store has no
- * caller's `now` here. */
+ * change made outside a transaction. The store has no caller's `now`
+ * here and reads no clock: it is dated as the event before it. */
 static int
 notes_event(struct dun_store *store, const char *kind)
 {
+	sqlite3_stmt *st = store__prepare(store, "SELECT at FROM event "
+	    "ORDER BY seq DESC LIMIT 1");
 	struct dun_event ev;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.at = (dun_time_t)time(NULL);
+	if (st == NULL)
+		return DUN_ESTORE;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ev.at = sqlite3_column_int64(st, 0);
+	store__finish(store, st);
 	ev.kind = (char *)kind;
 	ev.detail = strcmp(kind, "baseline") == 0 ? (char *)"{\"note\":"
 	    "\"the rows as the store held them when the trail began to "
