@@ -615,14 +615,17 @@ static void
 test_inbound__untrusted_sender_handed_off(void **state)
 {
 	struct fixture *f = *state;
+	char *folder;
 	int64_t id;
 
 	id = deliver(f, MSG("cfo@elsewhere.test", "", "Re: INV-2026-0001",
 	    "We will pay next Friday."));
 	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
 	    "= 'unverified_sender' AND case_id IS NOT NULL"), 1);
-	assert_string_equal(q_text(f, "SELECT folder FROM message WHERE "
-	    "direction = 'in'"), "Dunning/Needs attention");
+	folder = q_text(f, "SELECT folder FROM message WHERE direction = "
+	    "'in'");
+	assert_string_equal(folder, "Dunning/Needs attention");
+	free(folder);
 	(void)id;
 
 	free(f->cfg->inbound_authserv_id);
