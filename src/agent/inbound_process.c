@@ -573,6 +573,8 @@ decide_trust(struct dun_inbound *ib, struct proc *pr, const char *data,
 	in.sender_contact = pr->sender_contact;
 	in.auth_configured = pr->auth_configured;
 	in.bounce = pr->cls.cls == DUN_CLASS_BOUNCE;
+	in.from_ambiguous = data != NULL &&
+	    dun_authres_from_ambiguous(data, len);
 	dun_trust_decide(&pr->trust, &in);
 }
 

@@ -254,15 +254,16 @@ dun_authres_aligned(const char *a, const char *b)
 }
 
 /* The topmost Authentication-Results of authserv_id in the header block,
- * unfolded into out; 0 if there is none. */
+ * unfolded into keep: 1, or 2 when it is not written the way a receiving
+ * server writes it; 0 if there is none. */
 static int
 find_header(const char *raw, size_t len, const char *authserv_id,
     struct dun_authres *res, char *keep, size_t keep_cap)
 {
 	static const char name[] = "Authentication-Results";
 	char out[MAX_HEADER_BYTES + 1];
-	size_t nlen = sizeof(name) - 1, i = 0, hlen, cap = sizeof(out);
-	int seen = 0;
+	size_t nlen = sizeof(name) - 1, i = 0, hlen, cap = sizeof(out), idlen;
+	int seen = 0, plain_name;
 
 	hlen = parse__header_len(raw, len);
 	while (i < hlen && seen < MAX_HEADERS) {
@@ -278,6 +279,7 @@ find_header(const char *raw, size_t len, const char *authserv_id,
 			;
 		if (j >= llen || line[j] != ':')
 			continue;
+		plain_name = j == nlen;
 		seen++;
 		/* The value with its continuation lines, each line break
 		 * made a space; control bytes too, and anything not ASCII
@@ -306,6 +308,18 @@ find_header(const char *raw, size_t len, const char *authserv_id,
 		if (dun_authres_parse(res, out) == 0 &&
 		    strcasecmp(res->authserv_id, authserv_id) == 0) {
 			snprintf(keep, keep_cap, "%s", out);
+			/*
+			 * The receiving server writes "Name: id;" plainly. A
+			 * header naming our id any other way (a comment or
+			 * quotes around the id, a space before the colon) is
+			 * one a filter that strips forged copies by pattern
+			 * may have missed: never a pass.
+			 */
+			idlen = strlen(authserv_id);
+			if (!plain_name || strncasecmp(out, authserv_id,
+			    idlen) != 0 || (out[idlen] != ';' &&
+			    out[idlen] != ' ' && out[idlen] != '\t'))
+				return 2;
 			return 1;
 		}
 	}
@@ -329,10 +343,19 @@ dun_authres_check(struct dun_auth_check *out, const char *raw, size_t len,
 		    "configured");
 		return;
 	}
-	if (!find_header(raw, len, authserv_id, &res, out->header,
+	switch (find_header(raw, len, authserv_id, &res, out->header,
 	    sizeof(out->header))) {
+	case 0:
 		snprintf(out->verdict, sizeof(out->verdict), "no "
 		    "Authentication-Results from %.100s", authserv_id);
+		return;
+	case 2:
+		out->found = 1;
+		snprintf(out->verdict, sizeof(out->verdict), "the topmost "
+		    "Authentication-Results naming %.100s is not written as a "
+		    "receiving server writes it (a comment or quotes around "
+		    "the id, or a space before the colon): taken as forged",
+		    authserv_id);
 		return;
 	}
 	out->found = 1;
@@ -376,4 +399,61 @@ dun_authres_check(struct dun_auth_check *out, const char *raw, size_t len,
 		    "for %.60s by %.60s (%.60s): no dmarc=pass, no aligned "
 		    "dkim=pass or spf=pass", *from ? from : "(no From)",
 		    authserv_id, res.none ? "none" : *seen ? seen : "no results");
+}
+
+int
+dun_authres_from_ambiguous(const char *raw, size_t len)
+{
+	static const char name[] = "From";
+	size_t nlen = sizeof(name) - 1, i = 0, hlen, j;
+	int froms = 0, ats = 0, depth = 0, quoted = 0, in_from = 0;
+
+	hlen = parse__header_len(raw, len);
+	while (i < hlen) {
+		const char *line = raw + i;
+		const char *nl = memchr(line, '\n', hlen - i);
+		size_t llen = nl ? (size_t)(nl - line) : hlen - i;
+
+		i += llen + (nl ? 1 : 0);
+		if (llen > 0 && (line[0] == ' ' || line[0] == '\t')) {
+			j = 0;          /* a continuation of the last header */
+		} else {
+			in_from = 0;
+			if (llen <= nlen || strncasecmp(line, name, nlen) != 0)
+				continue;
+			for (j = nlen; j < llen && (line[j] == ' ' ||
+			    line[j] == '\t'); j++)
+				;
+			if (j >= llen || line[j] != ':')
+				continue;
+			if (++froms > 1)
+				return 1;
+			in_from = 1;
+			depth = quoted = 0;
+			j++;
+		}
+		if (!in_from)
+			continue;
+		/* An @ outside quotes and comments starts a mailbox. */
+		for (; j < llen; j++) {
+			char c = line[j];
+			if (quoted) {
+				if (c == '\\' && j + 1 < llen)
+					j++;
+				else if (c == '"')
+					quoted = 0;
+			} else if (c == '"' && depth == 0) {
+				quoted = 1;
+			} else if (c == '(') {
+				depth++;
+			} else if (c == ')' && depth > 0) {
+				depth--;
+			} else if (c == '\\' && depth > 0 && j + 1 < llen) {
+				j++;
+			} else if (c == '@' && depth == 0 && ++ats > 1) {
+				return 1;
+			}
+		}
+	}
+	return 0;
 }

@@ -19,6 +19,12 @@ dun_trust_decide(struct dun_trust *out, const struct dun_trust_in *in)
 		    "a message dunmail sent");
 		return;
 	}
+	if (in->from_ambiguous) {
+		snprintf(out->why, sizeof(out->why), "the message names more "
+		    "than one sender (two From headers, or two addresses in "
+		    "one)");
+		return;
+	}
 	if (!in->sender_contact) {
 		snprintf(out->why, sizeof(out->why), "the sender is not one "
 		    "of the debtor's contacts");

@@ -172,6 +172,24 @@ test_authres__check_table(void **state)
 		  "dmarc=pass\r\n", "acme@buyer.test", 0, 0 },
 		{ "no From", "Authentication-Results: mx.example.com; dkim=pass "
 		  "header.d=buyer.test\r\n", NULL, 1, 0 },
+		{ "version after the id",
+		  "Authentication-Results: mx.example.com 1; dmarc=pass\r\n",
+		  "acme@buyer.test", 1, 1 },
+		/* Forms a pattern filter that strips forged copies may miss:
+		 * the topmost header naming our id must be written plainly. */
+		{ "a comment before the id",
+		  "Authentication-Results: (x) mx.example.com; dmarc=pass\r\n",
+		  "acme@buyer.test", 1, 0 },
+		{ "the id quoted",
+		  "Authentication-Results: \"mx.example.com\"; dmarc=pass\r\n",
+		  "acme@buyer.test", 1, 0 },
+		{ "a space before the colon",
+		  "Authentication-Results : mx.example.com; dmarc=pass\r\n",
+		  "acme@buyer.test", 1, 0 },
+		{ "a disguised pass above the real one",
+		  "Authentication-Results: \"mx.example.com\"; dmarc=pass\r\n"
+		  "Authentication-Results: mx.example.com; dmarc=pass\r\n",
+		  "acme@buyer.test", 1, 0 },
 		{ "binary junk",
 		  "Authentication-Results: mx.example.com; dmarc=\xff\x01pass"
 		  "\r\n", "acme@buyer.test", 1, 0 },
@@ -189,6 +207,38 @@ test_authres__check_table(void **state)
 			fail_msg("%s: found %d authenticated %d (%s)",
 			    rows[i].name, c.found, c.authenticated, c.verdict);
 	}
+}
+
+/* [header block] -> ambiguous sender: two From headers or two mailboxes
+ * in one are never trusted; quotes and comments do not count. */
+static void
+test_authres__from_ambiguous_table(void **state)
+{
+	static const struct {
+		const char *headers;
+		int ambiguous;
+	} rows[] = {
+		{ "From: Acme <acme@buyer.test>\r\nSubject: x\r\n", 0 },
+		{ "From: acme@buyer.test\r\nFrom: evil@evil.test\r\n", 1 },
+		{ "from : acme@buyer.test\r\nFROM: evil@evil.test\r\n", 1 },
+		{ "From: acme@buyer.test, evil@evil.test\r\n", 1 },
+		{ "From: acme@buyer.test,\r\n evil@evil.test\r\n", 1 },
+		{ "From: \"acme@buyer.test\" <evil@evil.test>\r\n", 0 },
+		{ "From: (acme@buyer.test) <evil@evil.test>\r\n", 0 },
+		{ "From: \"a \\\" b@c\" <acme@buyer.test>\r\n", 0 },
+		{ "Subject: x\r\n\r\nFrom: a@b.test\r\nFrom: c@d.test\r\n", 0 },
+		{ "From: acme@buyer.test\r\nReply-To: a@b.test, c@d.test\r\n",
+		  0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (dun_authres_from_ambiguous(rows[i].headers,
+		    strlen(rows[i].headers)) != rows[i].ambiguous)
+			fail_msg("row %zu: %s should be %d", i, rows[i].headers,
+			    rows[i].ambiguous);
 }
 
 /* The header read is the one the verdict came from, unfolded. */
@@ -238,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_authres__parse_table),
 		cmocka_unit_test(test_authres__aligned_table),
 		cmocka_unit_test(test_authres__check_table),
+		cmocka_unit_test(test_authres__from_ambiguous_table),
 		cmocka_unit_test(test_authres__check_keeps_header),
 		cmocka_unit_test(test_authres__long_input),
 	};

@@ -18,19 +18,24 @@ test_trust__decide_table(void **state)
 		int contact, configured, have_verdict, authenticated, bounce;
 		int trusted;
 		const char *why; /* a word the reason must hold */
+		int ambiguous;   /* two From headers or mailboxes */
 	} rows[] = {
 		{ "contact, no authserv_id: From only", 1, 0, 0, 0, 0, 1,
-		  "From only" },
-		{ "stranger, no authserv_id", 0, 0, 0, 0, 0, 0, "not one" },
-		{ "contact, authenticated", 1, 1, 1, 1, 0, 1, "authenticated" },
+		  "From only", 0 },
+		{ "stranger, no authserv_id", 0, 0, 0, 0, 0, 0, "not one", 0 },
+		{ "contact, authenticated", 1, 1, 1, 1, 0, 1, "authenticated", 0 },
 		{ "contact, not authenticated", 1, 1, 1, 0, 0, 0,
-		  "not authenticated" },
+		  "not authenticated", 0 },
 		{ "contact, no verdict at all", 1, 1, 0, 0, 0, 0,
-		  "not authenticated" },
+		  "not authenticated", 0 },
 		{ "stranger, authenticated for its own domain", 0, 1, 1, 1, 0, 0,
-		  "not one" },
-		{ "bounce about our message", 0, 1, 1, 0, 1, 1, "delivery" },
-		{ "bounce, no authserv_id", 0, 0, 0, 0, 1, 1, "delivery" },
+		  "not one", 0 },
+		{ "bounce about our message", 0, 1, 1, 0, 1, 1, "delivery", 0 },
+		{ "bounce, no authserv_id", 0, 0, 0, 0, 1, 1, "delivery", 0 },
+		{ "contact, authenticated, two senders", 1, 1, 1, 1, 0, 0,
+		  "more than one sender", 1 },
+		{ "contact, no authserv_id, two senders", 1, 0, 0, 0, 0, 0,
+		  "more than one sender", 1 },
 	};
 	size_t i;
 
@@ -50,6 +55,7 @@ test_trust__decide_table(void **state)
 		in.auth_configured = rows[i].configured;
 		in.auth = rows[i].have_verdict ? &auth : NULL;
 		in.bounce = rows[i].bounce;
+		in.from_ambiguous = rows[i].ambiguous;
 		dun_trust_decide(&t, &in);
 		if (t.trusted != rows[i].trusted ||
 		    strstr(t.why, rows[i].why) == NULL)

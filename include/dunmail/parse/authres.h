@@ -62,4 +62,12 @@ struct dun_auth_check {
 void dun_authres_check(struct dun_auth_check *out, const char *raw,
 	size_t len, const char *authserv_id, const char *from_addr);
 
+/*
+ * 1 if the header block of raw names its sender ambiguously: more than
+ * one From header, or a From with more than one mailbox (RFC 5322 allows
+ * it with a Sender; a receiving server may have judged another one than
+ * the one dunmail reads). Such a reply is never trusted.
+ */
+int dun_authres_from_ambiguous(const char *raw, size_t len);
+
 #endif

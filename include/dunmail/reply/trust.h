@@ -17,6 +17,7 @@ struct dun_trust_in {
 	const struct dun_auth_check *auth; /* its verdict; NULL if not set */
 	int bounce;           /* a delivery report, matched through the
 	                       * Message-ID of our own message */
+	int from_ambiguous;   /* two From headers, or two mailboxes in one */
 };
 
 struct dun_trust {
