@@ -319,7 +319,8 @@ invoice_candidates(const char *text, char ***out, size_t have)
  */
 static int
 named_cases(struct dun_inbound *ib, char **names, size_t nnames,
-    int64_t debtor_id, struct match *into, struct dun_buf *json)
+    int64_t debtor_id, struct match *into, struct dun_buf *json,
+    int *foreign)
 {
 	size_t i;
 	int rc = 0;
@@ -349,7 +350,8 @@ named_cases(struct dun_inbound *ib, char **names, size_t nnames,
 			} else if (rc == DUN_ENOTFOUND)
 				rc = 0;
 			dun_case_free(c);
-		}
+		} else if (foreign != NULL)
+			(*foreign)++;
 		dun_invoice_free(inv);
 	}
 	return rc;
@@ -363,6 +365,25 @@ free_names(char **names, size_t n)
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+/* The debtor whose contact from is, in *out; 0 when it is nobody's. */
+static int
+sender_debtor(struct dun_inbound *ib, const char *from, int64_t *out)
+{
+	struct dun_debtor *d = NULL;
+	int rc;
+
+	*out = 0;
+	if (from == NULL || *from == '\0')
+		return 0;
+	rc = dun_store_debtor_by_email(ib->store, &d, from);
+	if (rc == DUN_ENOTFOUND)
+		return 0;
+	if (rc == 0)
+		*out = d->id;
+	dun_debtor_free(d);
+	return rc;
 }
 
 static int
@@ -471,6 +492,7 @@ struct proc {
 	struct match m;
 	struct dun_debtor *debtor;       /* owned */
 	int sender_contact;
+	int foreign_named;  /* names only other debtors' invoices */
 	int auth_configured;             /* [inbound] authserv_id is set */
 	struct dun_auth_check auth;      /* the receiving server's verdict */
 	struct dun_trust trust;          /* may it change a case by itself */
@@ -660,6 +682,8 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 
 	/* Invoice numbers the debtor named in their own words. */
 	if (pr->p && pr->cls.cls != DUN_CLASS_BOUNCE) {
+		int64_t scope = pr->m.debtor_id;
+		int foreign = 0;
 		struct match named;
 		struct dun_buf json = DUN_BUF_INIT;
 		memset(&named, 0, sizeof(named));
@@ -669,9 +693,15 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 			names[nnames++] = xstrdup(pr->cls.invoices[i]);
 		}
 		nnames = invoice_candidates(pr->p->text, &names, nnames);
+		/* Not matched by thread: a contact's own debtor bounds the
+		 * invoices it may name, so a reply naming another debtor's
+		 * invoice first is never filed to that debtor. */
+		if (scope == 0 && (rc = sender_debtor(ib, pr->p->from_addr,
+		    &scope)) < 0)
+			return rc;
 		dun_buf_puts(&json, "[");
-		rc = named_cases(ib, names, nnames, pr->m.debtor_id, &named,
-		    &json);
+		rc = named_cases(ib, names, nnames, scope, &named, &json,
+		    &foreign);
 		dun_buf_puts(&json, "]");
 		free_names(names, nnames);
 		names = NULL;
@@ -697,7 +727,8 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 			json.len = 0;
 			dun_buf_puts(&json, "[");
 			nnames = invoice_candidates(pr->p->subject, &names, 0);
-			rc = named_cases(ib, names, nnames, 0, &pr->m, &json);
+			rc = named_cases(ib, names, nnames, scope, &pr->m, &json,
+			    &foreign);
 			free_names(names, nnames);
 			dun_buf_free(&json);
 			if (rc < 0)
@@ -705,6 +736,7 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 			if (pr->m.ncases)
 				pr->m.method = "invoice";
 		}
+		pr->foreign_named = foreign > 0 && pr->m.method == NULL;
 	}
 	if (pr->p && pr->m.method == NULL && pr->cls.cls != DUN_CLASS_BOUNCE &&
 	    (rc = match_sender(ib, &pr->m, pr->p->from_addr)) < 0)
@@ -718,6 +750,14 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	if (pr->cls.cls == DUN_CLASS_BOUNCE)
 		pr->sender_contact = 0; /* the MTA wrote it, not the debtor */
 	decide_trust(ib, pr, data, len);
+	if (pr->foreign_named && pr->trust.trusted &&
+	    pr->cls.cls != DUN_CLASS_BOUNCE) {
+		/* It speaks of another debtor's invoices only: a person
+		 * decides what it means for this one. */
+		pr->trust.trusted = 0;
+		snprintf(pr->trust.why, sizeof(pr->trust.why), "the reply "
+		    "names only invoices of another debtor");
+	}
 
 	/* Who must look, and where it goes. */
 	if (pr->error) {

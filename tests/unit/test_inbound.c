@@ -218,6 +218,39 @@ test_inbound__token(void **state)
 	free(v);
 }
 
+/* A contact naming another debtor's invoice first is matched within its
+ * own debtor; naming only another debtor's invoices, a person decides. */
+static void
+test_inbound__named_within_own_debtor(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id;
+
+	id = deliver(f, MSG("acme@buyer.test", "", "Payment",
+	    "We will pay INV-2026-0003 and INV-2026-0001 by Friday."));
+	check_row(f, id, "promise_to_pay", "invoice", "INV-2026-0001",
+	    "Dunning/Promise");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM message_case mc "
+	    "JOIN dcase c ON c.id = mc.case_id JOIN invoice i ON i.id = "
+	    "c.invoice_id WHERE i.number = 'INV-2026-0003'"), 0);
+}
+
+static void
+test_inbound__names_only_other_debtor(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id;
+
+	id = deliver(f, MSG("acme@buyer.test", "", "Payment",
+	    "We will pay INV-2026-0003 by Friday."));
+	check_row(f, id, "promise_to_pay", "sender",
+	    "INV-2026-0001 INV-2026-0002", "Dunning/Needs attention");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM handoff WHERE reason "
+	    "= 'unverified_sender'"), 2);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM dcase WHERE state = "
+	    "'promised'"), 0);
+}
+
 static void
 test_inbound__sender_fallback(void **state)
 {
@@ -660,6 +693,10 @@ main(void)
 		    test_inbound__named_invoice_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbound__token, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__named_within_own_debtor, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_inbound__names_only_other_debtor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbound__sender_fallback,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
