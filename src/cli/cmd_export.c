@@ -290,7 +290,7 @@ say_transition(struct dun_buf *b, struct export_ctx *x,
 	}
 	put_field(b, x, ev, ". Answer to send: ", "$.send", "");
 	put_field(b, x, ev, ". **Handed to a person**: ", "$.handoff", "");
-	put_field(b, x, ev, ". Contact: ", "$.contact", "");
+	put_field(b, x, ev, ". Reply from: ", "$.contact", "");
 	dun_buf_puts(b, ".");
 	free(from);
 	free(to);

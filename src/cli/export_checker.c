@@ -176,7 +176,7 @@ const char dun_export_checker[] =
 "            o.time(to_int(next_at), tz)\n"
 "    o.put(ev, '. Answer to send: ', '$.send')\n"
 "    o.put(ev, '. **Handed to a person**: ', '$.handoff')\n"
-"    o.put(ev, '. Contact: ', '$.contact')\n"
+"    o.put(ev, '. Reply from: ', '$.contact')\n"
 "    o.puts('.')\n"
 "SAYS = [('planned', 'Planned', ''), ('sending', 'Handing', ' to the SMTP server'),\n"
 "        ('sent', '**Sent**', ''), ('send_failed', '**Sending failed**:', ''),\n"
