@@ -201,9 +201,10 @@ reply_transition(struct dun_case_outcome *o, const struct dun_case *c,
 	 * any class, changes nothing but asks a person. */
 	if (!ev->trusted) {
 		ask_person(o, c, "unverified_sender");
+		/* The why last: cut short, it still reads. */
 		snprintf(o->reason, sizeof(o->reason), "the sender is not "
-		    "verified (%.120s): the reply changes nothing; a person "
-		    "decides", ev->untrusted_why ? ev->untrusted_why :
+		    "verified, so the reply changes nothing and a person "
+		    "decides: %s", ev->untrusted_why ? ev->untrusted_why :
 		    "not trusted");
 		return 1;
 	}

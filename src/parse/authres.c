@@ -396,9 +396,10 @@ dun_authres_check(struct dun_auth_check *out, const char *raw, size_t len,
 	}
 	if (!out->authenticated)
 		snprintf(out->verdict, sizeof(out->verdict), "not authenticated "
-		    "for %.60s by %.60s (%.60s): no dmarc=pass, no aligned "
-		    "dkim=pass or spf=pass", *from ? from : "(no From)",
-		    authserv_id, res.none ? "none" : *seen ? seen : "no results");
+		    "for %.60s by %.60s (%.60s): no dmarc=pass for that From "
+		    "domain, no aligned dkim=pass or spf=pass", *from ? from :
+		    "(no From)", authserv_id, res.none ? "none" : *seen ? seen :
+		    "no results");
 }
 
 int
