@@ -386,30 +386,24 @@ sender_debtor(struct dun_inbound *ib, const char *from, int64_t *out)
 	return rc;
 }
 
+/* Every open case of the sender's debtor (sender_debtor). */
 static int
-match_sender(struct dun_inbound *ib, struct match *m, const char *from)
+match_sender(struct dun_inbound *ib, struct match *m, int64_t debtor_id)
 {
-	struct dun_debtor *d = NULL;
 	struct dun_case_list list;
 	size_t i;
 	int rc;
 
-	if (from == NULL || *from == '\0')
+	if (debtor_id == 0)
 		return 0;
-	rc = dun_store_debtor_by_email(ib->store, &d, from);
-	if (rc == DUN_ENOTFOUND)
-		return 0;
-	if (rc < 0)
-		return rc;
-	if ((rc = dun_store_case_list(ib->store, &list, -1, d->id)) == 0) {
+	if ((rc = dun_store_case_list(ib->store, &list, -1, debtor_id)) == 0) {
 		for (i = 0; i < list.count; i++)
 			if (dun_case_state_open(list.items[i]->state))
 				add_case(m, list.items[i]->id);
 		dun_case_list_free(&list);
-		m->debtor_id = d->id;
+		m->debtor_id = debtor_id;
 		m->method = "sender";
 	}
-	dun_debtor_free(d);
 	return rc;
 }
 
@@ -608,6 +602,7 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 	struct dun_parse_opts popts;
 	char **names = NULL;
 	size_t nnames = 0, i;
+	int64_t sender = 0; /* the debtor whose contact wrote it, or 0 */
 	int rc;
 
 	memset(&popts, 0, sizeof(popts));
@@ -682,10 +677,18 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 
 	/* Invoice numbers the debtor named in their own words. */
 	if (pr->p && pr->cls.cls != DUN_CLASS_BOUNCE) {
-		int64_t scope = pr->m.debtor_id;
+		int64_t scope;
 		int foreign = 0;
 		struct match named;
 		struct dun_buf json = DUN_BUF_INIT;
+
+		/* Not matched by thread: a contact's own debtor bounds the
+		 * invoices it may name, so a reply naming another debtor's
+		 * invoice first is never filed to that debtor. */
+		if (pr->m.debtor_id == 0 && (rc = sender_debtor(ib,
+		    pr->p->from_addr, &sender)) < 0)
+			return rc;
+		scope = pr->m.debtor_id ? pr->m.debtor_id : sender;
 		memset(&named, 0, sizeof(named));
 		for (i = 0; i < pr->cls.ninvoices; i++) {
 			names = xreallocarray(names, nnames + 1,
@@ -693,12 +696,6 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 			names[nnames++] = xstrdup(pr->cls.invoices[i]);
 		}
 		nnames = invoice_candidates(pr->p->text, &names, nnames);
-		/* Not matched by thread: a contact's own debtor bounds the
-		 * invoices it may name, so a reply naming another debtor's
-		 * invoice first is never filed to that debtor. */
-		if (scope == 0 && (rc = sender_debtor(ib, pr->p->from_addr,
-		    &scope)) < 0)
-			return rc;
 		dun_buf_puts(&json, "[");
 		rc = named_cases(ib, names, nnames, scope, &named, &json,
 		    &foreign);
@@ -739,7 +736,7 @@ analyse(struct dun_inbound *ib, struct proc *pr, const struct dun_inmsg *row,
 		pr->foreign_named = foreign > 0 && pr->m.method == NULL;
 	}
 	if (pr->p && pr->m.method == NULL && pr->cls.cls != DUN_CLASS_BOUNCE &&
-	    (rc = match_sender(ib, &pr->m, pr->p->from_addr)) < 0)
+	    (rc = match_sender(ib, &pr->m, sender)) < 0)
 		return rc;
 	if (pr->m.method == NULL)
 		pr->m.method = "none";
