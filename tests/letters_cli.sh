@@ -74,6 +74,18 @@ print(m["Subject"].split(" [ref:")[0])')
 check_eq "final deadline: 18 Dec is a holiday, 19-20 the weekend" "$fin" \
 	"Final notice: EUR 3,700.00 to be paid by 21 December 2026"
 
+# Each invoice at its own stage inside one letter: a final notice for
+# INV-1101 names INV-1125 (at its first overdue reminder) apart, outside
+# the part the deadline's consequences speak of, and asks for the sum.
+plain=$(dm --now $now preview INV-1101 --stage final_notice 2>/dev/null | python3 -c '
+import email, sys
+from email import policy
+m = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
+print(m.get_body(("plain",)).get_content())')
+order=$(printf '%s\n' "$plain" | grep -o -e '^INV-1101 ' -e '^INV-1125 ' -e 'does not yet apply' -e 'full amount of EUR 3,700.00' | tr '\n' '|')
+check_eq "final notice: INV-1125 worded apart, after the final part; the sum asked" "$order" \
+	"INV-1101 |does not yet apply|INV-1125 |full amount of EUR 3,700.00|"
+
 dm --now $now preview INV-1101 --stage promise_confirm >/dev/null 2>"$work/err"
 rc=$?
 check_eq "preview --stage promise_confirm without a promise exits 65" "$rc" 65

@@ -119,6 +119,43 @@ batch_drop(struct dun_out_batch *batch, size_t i)
 	batch->ncases--;
 }
 
+/* The letter's stage is its most advanced invoice's. When the invoice
+ * that gave it is dropped, the letter is worded by the stage left; an
+ * invoice listed only to make a final notice complete (stage -1) goes
+ * only in a final notice. */
+static void
+reword(struct dun_out_batch *batch, const struct dun_policy *policy,
+    struct dun_buf *why)
+{
+	size_t i;
+	int top = -1;
+
+	if (batch->stage_index == NULL)
+		return;
+	for (i = 0; i < batch->ncases; i++)
+		if (batch->stage_index[i] > top)
+			top = batch->stage_index[i];
+	if (top < 0 || (size_t)top >= policy->nstages) {
+		if (batch->ncases)
+			dun_buf_printf(why, "%sno invoice left at a stage of "
+			    "its own", why->len ? "; " : "");
+		while (batch->ncases)
+			batch_drop(batch, batch->ncases - 1);
+		return;
+	}
+	if (strcmp(batch->template, policy->stages[top].template) == 0)
+		return;
+	free(batch->template);
+	batch->template = xstrdup(policy->stages[top].template);
+	if ((size_t)top + 1 == policy->nstages)
+		return;
+	for (i = 0; i < batch->ncases;)
+		if (batch->stage_index[i] < 0)
+			batch_drop(batch, i);
+		else
+			i++;
+}
+
 int
 dun_outbound_recheck(struct dun_store *store, const struct dun_config *cfg,
     dun_time_t now, struct dun_out_batch *batch, char **why_out)
@@ -169,6 +206,8 @@ dun_outbound_recheck(struct dun_store *store, const struct dun_config *cfg,
 		c = NULL;
 		inv = NULL;
 	}
+	if (batch->kind == DUN_OUT_REMINDER)
+		reword(batch, &cfg->policy, &why);
 	rc = batch->ncases > 0;
 	if (why_out && why.len)
 		*why_out = dun_buf_detach(&why, NULL);
@@ -248,9 +287,13 @@ load_batch(struct prepared *p, struct dun_store *store,
     const struct dun_out_batch *batch)
 {
 	size_t i;
-	int rc;
+	int rc, top = -1;
 
 	memset(p, 0, sizeof(*p));
+	for (i = 0; batch->kind == DUN_OUT_REMINDER && batch->stage_index &&
+	    i < batch->ncases; i++)
+		if (batch->stage_index[i] > top)
+			top = batch->stage_index[i];
 	if ((rc = dun_store_debtor_get(store, &p->debtor,
 	    batch->debtor_id)) < 0)
 		return rc;
@@ -276,6 +319,9 @@ load_batch(struct prepared *p, struct dun_store *store,
 		p->rinv[i].amount_minor = p->invoices[i]->amount_minor;
 		p->rinv[i].open_minor = p->invoices[i]->open_minor;
 		p->rinv[i].pdf_name = base_name(p->invoices[i]->pdf_path);
+		/* Each invoice is worded at its own stage: one behind the
+		 * letter's is "also overdue", not "reminded again". */
+		p->rinv[i].behind = top >= 0 && batch->stage_index[i] < top;
 	}
 	return 0;
 }

@@ -43,16 +43,21 @@ static const char *const global_vars[] = {
  * written once if the email has such an invoice, and inside it the
  * invoice section, total_open, invoice_count and invoice_numbers cover
  * those invoices only. So a letter never calls an invoice that is not
- * yet due overdue.
+ * yet due overdue. An overdue invoice at an earlier stage than the
+ * letter's (behind) is in also_overdue, where the template has that
+ * block, so a "second reminder" or a final notice never speaks of
+ * reminders it did not get.
  */
-enum block { BLOCK_NONE = -1, BLOCK_OVERDUE, BLOCK_DUE_TODAY,
-	BLOCK_COMING_DUE, BLOCK_COUNT };
+enum block { BLOCK_NONE = -1, BLOCK_OVERDUE, BLOCK_ALSO_OVERDUE,
+	BLOCK_DUE_TODAY, BLOCK_COMING_DUE, BLOCK_COUNT };
 
 static const char *const block_open[BLOCK_COUNT] = {
-	"{{#overdue}}", "{{#due_today}}", "{{#coming_due}}",
+	"{{#overdue}}", "{{#also_overdue}}", "{{#due_today}}",
+	"{{#coming_due}}",
 };
 static const char *const block_close[BLOCK_COUNT] = {
-	"{{/overdue}}", "{{/due_today}}", "{{/coming_due}}",
+	"{{/overdue}}", "{{/also_overdue}}", "{{/due_today}}",
+	"{{/coming_due}}",
 };
 
 static const char *const invoice_vars[] = {
@@ -444,12 +449,13 @@ struct render_ctx {
 static enum block
 block_of(const struct dun_render_invoice *inv, dun_date_t today)
 {
-	return inv->due_date < today ? BLOCK_OVERDUE :
-	    inv->due_date == today ? BLOCK_DUE_TODAY : BLOCK_COMING_DUE;
+	return inv->due_date < today ? (inv->behind ? BLOCK_ALSO_OVERDUE :
+	    BLOCK_OVERDUE) : inv->due_date == today ? BLOCK_DUE_TODAY : BLOCK_COMING_DUE;
 }
 
 /* The sum of the open amounts, one figure per currency, of the invoices
- * in block (BLOCK_NONE: all). */
+ * in block (BLOCK_NONE: all; BLOCK_OVERDUE: every overdue one, behind
+ * or not). */
 static char *
 total_open(const struct dun_render_vars *v, const char *lang,
     enum block block)
@@ -462,7 +468,8 @@ total_open(const struct dun_render_vars *v, const char *lang,
 	int zh = lang && strcmp(lang, "zh") == 0;
 
 	for (i = 0; i < v->ninvoices; i++) {
-		if (block != BLOCK_NONE &&
+		if (block == BLOCK_OVERDUE ? v->invoices[i].due_date >=
+		    v->today : block != BLOCK_NONE &&
 		    block_of(&v->invoices[i], v->today) != block)
 			continue;
 		for (j = 0; j < ncur; j++)
@@ -514,7 +521,7 @@ ctx_init(struct render_ctx *ctx, const struct dun_config *cfg,
 	ctx->invoice_numbers = dun_buf_detach(&nums, NULL);
 	dun_buf_puts(&nums, "");
 	for (i = 0; i < v->ninvoices; i++)
-		if (block_of(&v->invoices[i], v->today) == BLOCK_OVERDUE)
+		if (v->invoices[i].due_date < v->today)
 			dun_buf_printf(&nums, "%s%s", nums.len ? sep : "",
 			    v->invoices[i].number);
 	ctx->overdue_numbers = dun_buf_detach(&nums, NULL);
@@ -977,6 +984,8 @@ dun_render_source(struct dun_rendered *out, const struct dun_config *cfg,
 	struct dun_buf subject = DUN_BUF_INIT, html = DUN_BUF_INIT;
 	struct line *lines, names[MAX_REQUIRED];
 	struct render_tables tables = { NULL, 0 };
+	struct dun_render_invoice *flat = NULL;
+	struct dun_render_vars flat_vars;
 	char *md, *body;
 	size_t n, base, nnames, i;
 	int rc;
@@ -991,6 +1000,20 @@ dun_render_source(struct dun_rendered *out, const struct dun_config *cfg,
 	}
 	lines = split_lines(src, len, &n);
 	base = (size_t)front_matter(lines, n, names, &nnames);
+	/* A template without {{#also_overdue}} words every overdue invoice
+	 * in {{#overdue}}, as before that block existed. */
+	for (i = base; i < n && !line_is(&lines[i],
+	    block_open[BLOCK_ALSO_OVERDUE]); i++)
+		;
+	if (i == n && vars->ninvoices > 0) {
+		flat = xcalloc(vars->ninvoices, sizeof(*flat));
+		memcpy(flat, vars->invoices, vars->ninvoices * sizeof(*flat));
+		for (i = 0; i < vars->ninvoices; i++)
+			flat[i].behind = 0;
+		flat_vars = *vars;
+		flat_vars.invoices = flat;
+		vars = &flat_vars;
+	}
 	ctx_init(&ctx, cfg, lang, vars);
 	ctx.tables = &tables;
 	/* A letter missing a value it needs is not sent half filled. */
@@ -1004,6 +1027,7 @@ dun_render_source(struct dun_rendered *out, const struct dun_config *cfg,
 			    names[i].s, missing_why(names[i].s,
 			    names[i].len));
 			free(lines);
+			free(flat);
 			ctx_free(&ctx);
 			return rc;
 		}
@@ -1030,6 +1054,7 @@ dun_render_source(struct dun_rendered *out, const struct dun_config *cfg,
 	free(body);
 	free(md);
 	free(lines);
+	free(flat);
 	ctx_free(&ctx);
 	return 0;
 }

@@ -87,13 +87,18 @@ static void
 test_letters__every_template(void **state)
 {
 	struct dun_config *cfg = letters_config();
-	struct dun_render_invoice inv[3] = {
+	/* One of each block: 0142 overdue at the letter's stage, 0131
+	 * overdue at an earlier one (also_overdue), 0168 due today, 0190
+	 * coming due. */
+	struct dun_render_invoice inv[4] = {
 		{ "INV-2026-0142", 0, 0, "EUR", 480000, 480000,
-		  "INV-2026-0142.pdf" },
+		  "INV-2026-0142.pdf", 0 },
 		{ "INV-2026-0168", 0, 0, "EUR", 12000, 12000,
-		  "INV-2026-0168.pdf" },
+		  "INV-2026-0168.pdf", 0 },
 		{ "INV-2026-0190", 0, 0, "EUR", 10000, 5050,
-		  "INV-2026-0190.pdf" },
+		  "INV-2026-0190.pdf", 0 },
+		{ "INV-2026-0131", 0, 0, "EUR", 25000, 25000,
+		  "INV-2026-0131.pdf", 1 },
 	};
 	struct dun_render_vars v;
 	struct dun_rendered r;
@@ -117,6 +122,8 @@ test_letters__every_template(void **state)
 	inv[1].due_date = D("2026-11-22");
 	inv[2].issue_date = D("2026-10-29");
 	inv[2].due_date = D("2026-11-29");
+	inv[3].issue_date = D("2026-10-16");
+	inv[3].due_date = D("2026-11-15");
 	v.debtor_name = "Globex GmbH";
 	v.debtor_ref = "CUST-1002";
 	v.token = "DUN-7F3K2Q";
@@ -125,7 +132,7 @@ test_letters__every_template(void **state)
 	v.promised_minor = -1;
 	v.final_deadline = D("2026-11-30");
 	v.invoices = inv;
-	v.ninvoices = 3;
+	v.ninvoices = 4;
 	for (l = 0; l < nlangs; l++)
 		for (i = 0; i < DUN_ARRAY_SIZE(names); i++) {
 			if (dun_render(&r, cfg, langs[l], names[i], &v) < 0) {

@@ -48,9 +48,12 @@ test_config(void)
 }
 
 static const struct dun_render_invoice invoices[] = {
-	{ "INV-2026-0142", 0, 0, "USD", 480000, 480000, "INV-2026-0142.pdf" },
-	{ "INV-2026-0168", 0, 0, "EUR", 12000, 12000, "INV-2026-0168.pdf" },
-	{ "INV-2026-0190", 0, 0, "USD", 10000, 5050, "发票-INV-2026-0190.pdf" },
+	{ "INV-2026-0142", 0, 0, "USD", 480000, 480000, "INV-2026-0142.pdf",
+	  0 },
+	{ "INV-2026-0168", 0, 0, "EUR", 12000, 12000, "INV-2026-0168.pdf",
+	  0 },
+	{ "INV-2026-0190", 0, 0, "USD", 10000, 5050, "发票-INV-2026-0190.pdf",
+	  0 },
 };
 
 static void
@@ -378,6 +381,61 @@ test_render__blocks(void **state)
 	dun_config_free(cfg);
 }
 
+/* {{#also_overdue}}: an overdue invoice at an earlier stage than the
+ * letter's is worded apart from the ones the letter's stage is about;
+ * total_overdue and overdue_numbers still cover both. A template
+ * without the block words both in {{#overdue}}. */
+static void
+test_render__also_overdue(void **state)
+{
+	static const char src[] =
+	    "Subject: {{overdue_numbers}} {{total_overdue}}\n\n"
+	    "{{#overdue}}\nAgain:\n\n{{#invoices}}\n- {{invoice_number}}\n"
+	    "{{/invoices}}\n\n{{/overdue}}\n"
+	    "{{#also_overdue}}\nAlso:\n\n{{#invoices}}\n- "
+	    "{{invoice_number}}\n{{/invoices}}\n\nSum {{total_open}}\n\n"
+	    "{{/also_overdue}}\n"
+	    "Pay {{total_overdue}}\n";
+	static const char flat[] =
+	    "Subject: {{overdue_numbers}}\n\n"
+	    "{{#overdue}}\nAgain:\n\n{{#invoices}}\n- {{invoice_number}}\n"
+	    "{{/invoices}}\n\n{{/overdue}}\n";
+	struct dun_config *cfg = test_config();
+	struct dun_render_invoice inv[3];
+	struct dun_render_vars v;
+	struct dun_rendered r;
+
+	(void)state;
+	vars_init(&v, inv, 3);
+	v.today = D("2026-12-20");  /* all three overdue */
+	inv[1].currency = "USD";
+	inv[1].behind = 1;
+	inv[2].behind = 1;
+	assert_int_equal(dun_render_source(&r, cfg, "en", "t.md", src,
+	    strlen(src), &v), 0);
+	assert_string_equal(r.subject, "INV-2026-0142, INV-2026-0168, "
+	    "INV-2026-0190 USD 4,970.50");
+	assert_string_equal(r.text, "Again:\n\n- INV-2026-0142\n\n"
+	    "Also:\n\n- INV-2026-0168\n- INV-2026-0190\n\nSum USD 170.50"
+	    "\n\nPay USD 4,970.50\n");
+	dun_rendered_free(&r);
+	assert_int_equal(dun_render_source(&r, cfg, "en", "t.md", flat,
+	    strlen(flat), &v), 0);
+	assert_string_equal(r.text, "Again:\n\n- INV-2026-0142\n"
+	    "- INV-2026-0168\n- INV-2026-0190\n");
+	dun_rendered_free(&r);
+	/* The shipped final notice: the invoice behind is outside the
+	 * part the deadline's consequences speak of. */
+	v.final_deadline = D("2026-12-29");
+	assert_int_equal(dun_render(&r, cfg, "en", "final_notice", &v), 0);
+	assert_true(strstr(r.text, "INV-2026-0142") <
+	    strstr(r.text, "does not yet apply"));
+	assert_true(strstr(r.text, "does not yet apply") <
+	    strstr(r.text, "INV-2026-0168"));
+	dun_rendered_free(&r);
+	dun_config_free(cfg);
+}
+
 /* {{invoice_table}}: aligned columns in the plain part (CJK counted
  * two cells wide, amounts to the right), a real table in the HTML. */
 static void
@@ -552,6 +610,7 @@ main(void)
 		cmocka_unit_test(test_render__unknown_variable),
 		cmocka_unit_test(test_render__lint_table),
 		cmocka_unit_test(test_render__blocks),
+		cmocka_unit_test(test_render__also_overdue),
 		cmocka_unit_test(test_render__required_values),
 		cmocka_unit_test(test_render__invoice_table),
 		cmocka_unit_test(test_render__chinese_scripts),

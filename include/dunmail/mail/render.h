@@ -25,6 +25,8 @@ struct dun_render_invoice {
 	int64_t amount_minor;
 	int64_t open_minor;
 	const char *pdf_name;     /* borrowed; "" if none */
+	int behind;               /* at an earlier stage than the letter's:
+	                           * {{#also_overdue}} when overdue */
 };
 
 /* One message's values; the sender's come from the config. */
